@@ -1,0 +1,211 @@
+"""The batches the fake serves: a small demo set, plus generated ones for benchmarks."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from dataclasses import dataclass, field
+
+DEMO_API_KEY = "demo-key"
+# Any id of this form is a completed batch with <results> generated results:
+# gen-<any label>-<results>, e.g. gen-0001-3000.
+GENERATED_ID = re.compile(r"^gen-[A-Za-z0-9_.]+-(\d{1,5})$")
+
+
+@dataclass
+class Batch:
+    """One bulk phone search as the fake serves it.
+
+    `statuses` is what successive reads see: ["ongoing", "completed"] answers ongoing
+    on the first read and completed from the second on.
+    """
+
+    batch_id: str
+    statuses: list[str]
+    results: list[dict[str, t.Any]] = field(default_factory=list)
+    custom: dict[str, t.Any] | None = None
+    # "current" is today's documented shape; "legacy" is the older docs' one
+    # (`valid` for `found`, string indexes, lower-case countries, no custom).
+    shape: str = "current"
+    # Extra keys an API may add without notice; the tap must ignore them.
+    extra: dict[str, t.Any] = field(default_factory=dict)
+
+    def document(self, read_number: int) -> dict[str, t.Any]:
+        """The answer to the `read_number`-th (1-based) read of this batch."""
+        status = self.statuses[min(read_number, len(self.statuses)) - 1]
+        general: dict[str, t.Any] = {"id": self.batch_id, "status": status}
+        requested = len(self.results)
+        if status == "ongoing":  # documented: only id and status, requested and finished
+            finished = requested // 2
+            return {"general": general, "stats": {"requested": requested, "finished": finished}}
+        if self.custom is not None and self.shape == "current":
+            general["custom"] = self.custom
+        found = sum(1 for r in self.results if r["qualification"] == "found")
+        if self.shape == "legacy":
+            stats: dict[str, t.Any] = {
+                "credits_cost": 40 * found,
+                "requested": requested,
+                "valid": found,
+            }
+            results = [_legacy_item(r) for r in self.results]
+        else:
+            stats = {
+                "credits_cost": 40 * found,
+                "credits_to_refund": 40 * (requested - found),
+                "requested": requested,
+                "found": found,
+            }
+            results = [dict(r) for r in self.results]
+        document = {"general": general, "stats": stats, "results": results}
+        document.update(self.extra)
+        return document
+
+
+def _legacy_item(item: dict[str, t.Any]) -> dict[str, t.Any]:
+    legacy = dict(item)
+    legacy["index"] = str(item["index"])
+    if isinstance(item.get("country"), str):
+        legacy["country"] = item["country"].lower()
+    legacy["source"] = "legacy-extra-field"
+    return legacy
+
+
+def found(index: int, number: str, country: str, **params: str) -> dict[str, t.Any]:
+    """A result item that found a phone number."""
+    return {
+        "index": index,
+        "qualification": "found",
+        "number": number,
+        "country": country,
+        "params": params,
+    }
+
+
+def not_found(index: int, **params: str) -> dict[str, t.Any]:
+    """A result item that found nothing: no number, no country, as documented."""
+    return {"index": index, "qualification": "not_found", "params": params}
+
+
+def demo_batches() -> list[Batch]:
+    """The demo set: every status and both documented shapes. Numbers are fictional."""
+    return [
+        Batch(
+            "b-demo-linkedin-completed",
+            ["completed"],
+            [
+                found(
+                    0,
+                    "+15705551234",
+                    "US",
+                    linkedin_url="https://www.linkedin.com/in/michael-scott",
+                ),
+                found(
+                    1,
+                    "+15705555678",
+                    "US",
+                    linkedin_url="https://www.linkedin.com/in/dwight-schrute",
+                ),
+                not_found(2, linkedin_url="https://www.linkedin.com/in/toby-flenderson"),
+            ],
+            custom={"crm_list": "q3"},
+        ),
+        Batch(
+            "b-demo-names-legacy",
+            ["completed"],
+            [
+                found(
+                    0,
+                    "+33155501234",
+                    "FR",
+                    firstname="Amelie",
+                    lastname="Poulain",
+                    company_domain="cafe-des-2-moulins.fr",
+                ),
+                not_found(
+                    1, firstname="Jean", lastname="Valjean", company_name="Montreuil Industries"
+                ),
+            ],
+            shape="legacy",
+            extra={"meta": {"api_version": "old"}},
+        ),
+        Batch(
+            "b-demo-ongoing-then-completed",
+            ["ongoing", "completed"],
+            [
+                found(
+                    0,
+                    "+442075550123",
+                    "GB",
+                    linkedin_url="https://www.linkedin.com/in/mark-brendanawicz",
+                ),
+                found(
+                    1, "+442075550456", "GB", linkedin_url="https://www.linkedin.com/in/ann-perkins"
+                ),
+                not_found(2, linkedin_url="https://www.linkedin.com/in/jerry-gergich"),
+                found(
+                    3,
+                    "+442075550789",
+                    "GB",
+                    linkedin_url="https://www.linkedin.com/in/april-ludgate",
+                ),
+            ],
+            custom={"campaign": "uk-outbound"},
+        ),
+        Batch(
+            "b-demo-failed",
+            ["failed"],
+            [
+                found(
+                    0,
+                    "+4930555012",
+                    "DE",
+                    firstname="Lola",
+                    lastname="Rennt",
+                    company_name="Berlin Run GmbH",
+                )
+            ],
+        ),
+    ]
+
+
+# An id the fake answers with 400 "Could not retrieve bulk search results".
+DEMO_EXPIRED_ID = "b-demo-expired"
+DEMO_BATCH_IDS = [b.batch_id for b in demo_batches()] + [DEMO_EXPIRED_ID]
+
+
+class Catalog:
+    """The batches a fake server knows, by id; generated ids are made on demand."""
+
+    def __init__(self, batches: list[Batch] | None = None) -> None:
+        """Start with the given batches (the demo set when None)."""
+        self._batches = {b.batch_id: b for b in (demo_batches() if batches is None else batches)}
+
+    def add(self, batch: Batch) -> None:
+        """Serve (or replace) one batch."""
+        self._batches[batch.batch_id] = batch
+
+    def get(self, batch_id: str) -> Batch | None:
+        """The batch for an id, or None for an unknown (or expired) one."""
+        if batch := self._batches.get(batch_id):
+            return batch
+        if match := GENERATED_ID.match(batch_id):
+            return generated_batch(batch_id, int(match.group(1)))
+        return None
+
+
+def generated_batch(batch_id: str, size: int) -> Batch:
+    """A completed batch of `size` results; about two thirds found, deterministic."""
+    results: list[dict[str, t.Any]] = []
+    for i in range(size):
+        if i % 3 == 2:
+            results.append(not_found(i, linkedin_url=f"https://www.linkedin.com/in/{batch_id}-{i}"))
+        else:
+            results.append(
+                found(
+                    i,
+                    f"+1555{i:07d}",
+                    "US",
+                    linkedin_url=f"https://www.linkedin.com/in/{batch_id}-{i}",
+                )
+            )
+    return Batch(batch_id, ["completed"], results, custom={"source": "generated"})

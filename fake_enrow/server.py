@@ -1,0 +1,270 @@
+"""The fake's HTTP server: Enrow's paths, auth and errors, plus a control API for tests.
+
+Control endpoints (not part of Enrow) live under `/_fake/`:
+- `GET /_fake/stats`: requests per batch id, requests in flight now and at most;
+- `POST /_fake/reset`: forget counts, faults and read progress;
+- `POST /_fake/faults`: `{"<batch id>": [fault, ...]}` queues faults, one per request.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import typing as t
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from typing_extensions import Self
+
+from fake_enrow.data import DEMO_API_KEY, Catalog
+
+ERROR_MESSAGES = {
+    "missing_id": (400, "Missing id in the query params"),
+    "unknown_id": (400, "Could not retrieve bulk search results"),
+    "no_key": (401, "No apikey found in the x-api-key headers"),
+    "bad_key": (401, "This apikey is not valid"),
+    "not_allowed": (401, "This account is not allowed to use the phone search feature"),
+}
+
+
+@dataclass
+class Fault:
+    """What one scripted request gets instead of (or on top of) the normal answer.
+
+    - `status` with `body`: answer that status; a dict body is sent as JSON, a str as is
+      (HTML, say), None sends the batch's normal document (a 200 with a slow answer).
+    - `headers`: extra headers, e.g. {"Retry-After": "2"}.
+    - `delay`: seconds to wait before answering (a slow answer, or a timeout).
+    - `action`: "reset" closes the connection without an answer; "truncate" sends the
+      normal document cut in half under a Content-Length for the whole of it.
+    """
+
+    status: int = 200
+    body: dict[str, t.Any] | list[t.Any] | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    action: str | None = None
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, t.Any]) -> Fault:
+        """A fault from its JSON form in the control API."""
+        return cls(**raw)
+
+
+class FakeEnrowServer(ThreadingHTTPServer):
+    """Serve the fake on a loopback port; `port=0` picks a free one."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(  # noqa: PLR0913
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        catalog: Catalog | None = None,
+        api_keys: t.Iterable[str] = (DEMO_API_KEY,),
+        latency: float = 0.0,
+        phone_search_allowed: bool = True,
+    ) -> None:
+        """Bind the socket; call `start()` (a thread) or `serve_forever()`."""
+        super().__init__((host, port), _Handler)
+        self.catalog = catalog or Catalog()
+        self.api_keys = set(api_keys)
+        self.latency = latency
+        self.phone_search_allowed = phone_search_allowed
+        self._lock = threading.Lock()
+        self.reset()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL to give the tap as api_url."""
+        host, port = self.socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        """Forget request counts, queued faults and how far each batch has progressed."""
+        with self._lock:
+            self.requests: Counter[str] = Counter()
+            self.in_flight = 0
+            self.max_in_flight = 0
+            self.faults: dict[str, deque[Fault]] = {}
+            self.served_numbers: set[str] = set()
+
+    def script(self, batch_id: str, *faults: Fault) -> None:
+        """Queue faults for the next requests of one batch, one fault per request."""
+        with self._lock:
+            self.faults.setdefault(batch_id, deque()).extend(faults)
+
+    def stats(self) -> dict[str, t.Any]:
+        """Counts for assertions: requests per batch id and the in-flight high mark."""
+        with self._lock:
+            return {
+                "requests": dict(self.requests),
+                "total_requests": sum(self.requests.values()),
+                "in_flight": self.in_flight,
+                "max_in_flight": self.max_in_flight,
+            }
+
+    def start(self) -> FakeEnrowServer:
+        """Serve from a daemon thread (for tests)."""
+        self._thread = threading.Thread(target=self.serve_forever, name="fake-enrow", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.shutdown()
+        self.server_close()
+
+    def __enter__(self) -> Self:
+        """Serve while the `with` block runs."""
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop serving."""
+        self.stop()
+
+    # Bookkeeping for the handler threads.
+    def begin_request(self, batch_id: str) -> tuple[int, Fault | None]:
+        """Count a request; return which read of the batch it is and its scripted fault."""
+        with self._lock:
+            self.requests[batch_id] += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            queue = self.faults.get(batch_id)
+            fault = queue.popleft() if queue else None
+            return self.requests[batch_id], fault
+
+    def end_request(self) -> None:
+        """A request was answered (or dropped)."""
+        with self._lock:
+            self.in_flight -= 1
+
+    def record_served(self, document: dict[str, t.Any]) -> None:
+        """Remember the phone numbers served, for the tests that look for leaks."""
+        numbers = {
+            r["number"]
+            for r in document.get("results", [])
+            if isinstance(r, dict) and r.get("number")
+        }
+        with self._lock:
+            self.served_numbers |= numbers
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeEnrowServer
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real API behind its proxy
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Stay quiet: tests and benchmarks read their own output."""
+
+    def do_GET(self) -> None:
+        """Serve `GET /phone/bulk?id=` like Enrow, and the fake's stats."""
+        parts = urlsplit(self.path)
+        if parts.path == "/_fake/stats":
+            self._json(200, self.server.stats())
+        elif parts.path != "/phone/bulk":
+            self._json(404, {"message": "Not found"})
+        elif batch_id := (parse_qs(parts.query).get("id") or [""])[0]:
+            read_number, fault = self.server.begin_request(batch_id)
+            try:
+                self._answer_bulk(batch_id, read_number, fault)
+            finally:
+                self.server.end_request()
+        else:
+            self._error("missing_id")
+
+    def _answer_bulk(self, batch_id: str, read_number: int, fault: Fault | None) -> None:
+        time.sleep(self.server.latency + (fault.delay if fault else 0.0))
+        if fault and fault.action == "reset":
+            self._reset_connection()
+        elif fault and (fault.status != 200 or fault.body is not None):
+            self._send(fault.status, fault.body, fault.headers)
+        elif self._authorised():
+            batch = self.server.catalog.get(batch_id)
+            if batch is None:
+                self._error("unknown_id")
+                return
+            document = batch.document(read_number)
+            self.server.record_served(document)
+            body = json.dumps(document).encode()
+            if fault and fault.action == "truncate":
+                self._send_truncated(body)
+            else:
+                self._send(200, body, fault.headers if fault else {})
+
+    def do_POST(self) -> None:
+        """The control API: reset, and scripted faults."""
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        if parts.path == "/_fake/reset":
+            self.server.reset()
+            self._json(200, {"ok": True})
+        elif parts.path == "/_fake/faults":
+            for batch_id, faults in payload.items():
+                self.server.script(batch_id, *(Fault.from_dict(f) for f in faults))
+            self._json(200, {"ok": True})
+        else:
+            self._json(404, {"message": "Not found"})
+
+    def _authorised(self) -> bool:
+        key = self.headers.get("x-api-key")
+        if not key:
+            self._error("no_key")
+            return False
+        if key not in self.server.api_keys:
+            self._error("bad_key")
+            return False
+        if not self.server.phone_search_allowed:
+            self._error("not_allowed")
+            return False
+        return True
+
+    def _error(self, name: str) -> None:
+        status, message = ERROR_MESSAGES[name]
+        self._json(status, {"message": message})
+
+    def _json(self, status: int, body: object) -> None:
+        self._send(status, json.dumps(body).encode(), {})
+
+    def _send(self, status: int, body: object, headers: dict[str, str]) -> None:
+        if isinstance(body, bytes):
+            data, ctype = body, "application/json"
+        elif isinstance(body, str):
+            data, ctype = body.encode(), "text/html; charset=utf-8"
+        else:
+            data, ctype = json.dumps(body).encode(), "application/json"
+        self.send_response(status)
+        self.send_header("Content-Type", headers.get("Content-Type", ctype))
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            if name != "Content-Type":
+                self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_truncated(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _reset_connection(self) -> None:
+        # SO_LINGER 0 makes close() send a TCP RST: a real "connection reset by peer".
+        self.connection.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+        )
+        self.close_connection = True
+        self.connection.close()

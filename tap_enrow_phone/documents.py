@@ -1,0 +1,176 @@
+"""Turn one `GET /phone/bulk` document into the records of the three streams.
+
+The Enrow docs have been rewritten and disagree with themselves (see the API contract),
+so this is where drift is absorbed: `valid` for `found`, string indexes, lower-case
+countries, missing optional keys, unknown extra keys. Anything that is not drift but
+a broken document raises `MalformedBatchError` naming the batch and the field, never the
+value (values may be phone numbers).
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field
+
+from tap_enrow_phone.errors import MalformedBatchError
+
+TERMINAL_STATUSES = frozenset({"completed", "failed"})
+KNOWN_STATUSES = TERMINAL_STATUSES | {"ongoing"}
+QUALIFICATIONS = frozenset({"found", "not_found"})
+STAT_FIELDS = ("requested", "finished", "found", "credits_cost", "credits_to_refund")
+
+
+@dataclass
+class BatchDocument:
+    """The records one batch feeds, already shaped like the stream schemas."""
+
+    batch_id: str
+    status: str
+    batch: dict[str, t.Any]
+    stats: dict[str, t.Any]
+    results: list[dict[str, t.Any]] = field(default_factory=list)
+    # Result items that could not be read: the well-formed ones are still emitted, but the
+    # batch is not marked done, so the next run reads it again and nothing is lost.
+    rejected_results: int = 0
+
+    @property
+    def is_terminal(self) -> bool:
+        """Completed or failed: the batch will never change again."""
+        return self.status in TERMINAL_STATUSES and not self.rejected_results
+
+
+def parse_batch_document(batch_id: str, document: object) -> BatchDocument:
+    """Validate and normalise one answer for `batch_id`.
+
+    Raises:
+        MalformedBatchError: the document cannot be read as a batch answer.
+    """
+    if not isinstance(document, dict):
+        raise _malformed(batch_id, "the answer is not a JSON object")
+    status, custom = _general(batch_id, document.get("general"))
+    doc = BatchDocument(
+        batch_id=batch_id,
+        status=status,
+        batch={"id": batch_id, "status": status, "custom": custom},
+        stats=_stats(batch_id, status, document.get("stats")),
+    )
+    if status == "ongoing":
+        # Partial results of a running batch are not emitted: the next run reads the
+        # batch again and emits all of them once it is finished.
+        return doc
+
+    results = document.get("results")
+    if results is None:
+        results = []
+    elif not isinstance(results, list):
+        raise _malformed(batch_id, "'results' is not a list")
+    for item in results:
+        try:
+            doc.results.append(_result_record(batch_id, item))
+        except _UnreadableItemError:  # noqa: PERF203 - zero-cost try since 3.11
+            doc.rejected_results += 1
+    return doc
+
+
+def _general(batch_id: str, general: object) -> tuple[str, dict[str, t.Any] | None]:
+    """The batch's status and custom object."""
+    if not isinstance(general, dict):
+        raise _malformed(batch_id, "'general' is missing or not an object")
+    status = general.get("status")
+    if not isinstance(status, str) or status.strip().lower() not in KNOWN_STATUSES:
+        raise _malformed(
+            batch_id,
+            "'general.status' is missing or not one of completed, ongoing, failed",
+        )
+    custom = general.get("custom")
+    if custom is not None and not isinstance(custom, dict):
+        raise _malformed(batch_id, "'general.custom' is not an object")
+    return status.strip().lower(), custom
+
+
+def _stats(batch_id: str, status: str, stats_in: object) -> dict[str, t.Any]:
+    """The `batch_stats` record; absent counters are null."""
+    if stats_in is None:
+        stats_in = {}
+    elif not isinstance(stats_in, dict):
+        raise _malformed(batch_id, "'stats' is not an object")
+    stats: dict[str, t.Any] = {"batch_id": batch_id, "status": status}
+    for name in STAT_FIELDS:
+        value = stats_in.get(name)
+        if value is None and name == "found":
+            value = stats_in.get("valid")  # the older docs' name for the same count
+        stats[name] = _count(batch_id, f"stats.{name}", value)
+    return stats
+
+
+class _UnreadableItemError(Exception):
+    """One result item is not the documented shape."""
+
+
+def _result_record(batch_id: str, item: object) -> dict[str, t.Any]:
+    """One `phone_results` record from one result item."""
+    if not isinstance(item, dict):
+        raise _UnreadableItemError
+    index = _index(item.get("index"))
+    qualification = _optional(item, "qualification", str)
+    if index is None or qualification is None:
+        raise _UnreadableItemError
+    qualification = qualification.strip().lower()
+    if qualification not in QUALIFICATIONS:
+        raise _UnreadableItemError
+    country = _optional(item, "country", str)
+    return {
+        "batch_id": batch_id,
+        "index": index,
+        "qualification": qualification,
+        "number": _optional(item, "number", str) or None,
+        "country": (country or "").strip().upper() or None,
+        "custom": item.get("custom"),
+        "params": _optional(item, "params", dict),
+    }
+
+
+_T = t.TypeVar("_T")
+
+
+def _optional(item: dict[str, t.Any], key: str, kind: type[_T]) -> _T | None:
+    """`item[key]` when it is a `kind` or absent/null; anything else is unreadable."""
+    value = item.get(key)
+    if value is None or isinstance(value, kind):
+        return value
+    raise _UnreadableItemError
+
+
+def _index(value: object) -> int | None:
+    """An item index: an integer, or a string of digits as in the older docs."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _count(batch_id: str, name: str, value: object) -> int | None:
+    """A stats counter: a non-negative whole number, or None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _malformed(batch_id, f"'{name}' is not a number")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or value < 0:
+        raise _malformed(batch_id, f"'{name}' is not a non-negative whole number")
+    return value
+
+
+def _malformed(batch_id: str, what: str) -> MalformedBatchError:
+    return MalformedBatchError(
+        batch_id,
+        f"the API answered with an unexpected document: {what}. "
+        "The batch is left unread (it will be read again next run); "
+        "report this to Enrow support if it persists.",
+    )

@@ -1,0 +1,41 @@
+"""The tap's own errors.
+
+Every message here is written for the person running the tap: it names the batch and
+says what to do. None of them ever carries the API key, a response body or a phone
+number, because they end up in logs that are shipped and kept.
+"""
+
+from __future__ import annotations
+
+
+class EnrowTapError(Exception):
+    """Base class: an error the tap explains in one line."""
+
+
+class ConfigError(EnrowTapError):
+    """The configuration cannot work; raised before any request is sent."""
+
+
+class FatalApiError(EnrowTapError):
+    """The run cannot go on: no other batch could succeed either (bad key, no credits)."""
+
+
+class RetriesExhaustedError(FatalApiError):
+    """A transient fault outlasted the retry budget; the API is likely down."""
+
+
+class BatchError(EnrowTapError):
+    """One batch could not be read; the other batches are still synced."""
+
+    def __init__(self, batch_id: str, message: str) -> None:
+        """Keep the batch id apart so the end-of-run summary can list it."""
+        super().__init__(f"Batch {batch_id!r}: {message}")
+        self.batch_id = batch_id
+
+
+class UnknownBatchError(BatchError):
+    """The API does not know the id (never existed, or its results expired)."""
+
+
+class MalformedBatchError(BatchError):
+    """The API answered 200 with a document that is not the documented shape."""

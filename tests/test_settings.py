@@ -1,0 +1,93 @@
+"""Settings: documented everywhere alike, and bad values refused before any request."""
+
+from __future__ import annotations
+
+import subprocess
+import typing as t
+
+import pytest
+import yaml
+
+from tap_enrow_phone.tap import SETTINGS, TapEnrowPhone
+from tests.conftest import COMPLETED
+from tests.helpers import REPO, TAP_EXECUTABLE, run_tap_cli
+
+if t.TYPE_CHECKING:
+    from pathlib import Path
+
+    from fake_enrow import FakeEnrowServer
+
+TAP_SETTINGS = SETTINGS.to_dict()["properties"]
+
+
+def test_readme_settings_table_is_the_about_output() -> None:
+    about = subprocess.run(  # noqa: S603
+        [TAP_EXECUTABLE, "--about", "--format=markdown"], capture_output=True, text=True, check=True
+    ).stdout
+    table = [line for line in about.splitlines() if line.startswith("|")]
+    readme = (REPO / "README.md").read_text()
+    assert "\n".join(table) in readme
+
+
+def test_meltano_yml_declares_every_tap_setting_with_secrets_sensitive() -> None:
+    project = yaml.safe_load((REPO / "meltano.yml").read_text())
+    extractor = next(p for p in project["plugins"]["extractors"] if p["name"] == "tap-enrow-phone")
+    declared = {s["name"]: s for s in extractor["settings"]}
+    assert set(declared) == set(TAP_SETTINGS)
+    for name, schema in TAP_SETTINGS.items():
+        assert bool(declared[name].get("sensitive")) == bool(schema.get("secret")), name
+        assert declared[name].get("description"), name
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"api_key": ""}, "api_key is missing or empty"),
+        ({"api_key": None}, "api_key is missing or empty"),
+        ({"api_key": 123456789}, "api_key is missing or empty"),
+        ({"batch_ids": []}, "No batch id to read"),
+        ({"batch_ids": ["  "]}, "No batch id to read"),
+        ({"batch_ids": ["has space"]}, "is not a valid id"),
+        ({"batch_ids": ["a/b"]}, "is not a valid id"),
+        ({"batch_ids": ["a?b"]}, "is not a valid id"),
+        ({"batch_ids": ["a&id=b"]}, "is not a valid id"),
+        ({"batch_ids": ["a#b"]}, "is not a valid id"),
+        ({"batch_ids": ["a\x07b"]}, "is not a valid id"),
+        (
+            {"batch_ids_file": "/nonexistent/ids.txt"},
+            "batch_ids_file '/nonexistent/ids.txt' cannot be read",
+        ),
+        ({"api_url": "http://api.enrow.io"}, "plain http to a non-local host"),
+        ({"api_url": "ftp://127.0.0.1"}, "is not an http(s) URL"),
+        ({"request_timeout": 0}, "request_timeout must be a number above zero"),
+        ({"request_timeout": -1.5}, "request_timeout must be a number above zero"),
+        ({"max_concurrency": 0}, "max_concurrency must be a whole number above zero"),
+        ({"max_retries": -1}, "max_retries must be a whole number 0 or more"),
+    ],
+)
+def test_bad_config_is_refused_before_any_request_in_one_line(
+    fake_api: FakeEnrowServer,
+    config: dict[str, t.Any],
+    tmp_path: Path,
+    override: dict[str, t.Any],
+    expected: str,
+) -> None:
+    out = run_tap_cli({**config, "batch_ids": [COMPLETED], **override}, tmp_path)
+
+    assert out.returncode == 1
+    assert fake_api.stats()["total_requests"] == 0
+    errors = [line for line in out.stderr.splitlines() if "| ERROR" in line]
+    assert expected in errors[0]
+    assert "Traceback" not in out.stderr
+    assert "123456789" not in out.stderr
+
+
+@pytest.mark.parametrize("url", ["http://localhost:1", "http://127.0.0.5:1", "http://[::1]:1"])
+def test_plain_http_is_allowed_to_loopback(url: str) -> None:
+    tap = TapEnrowPhone(config={"api_key": "k", "batch_ids": ["b"], "api_url": url})
+    assert tap.client is not None
+
+
+def test_secret_settings_are_marked_secret() -> None:
+    assert TAP_SETTINGS["api_key"].get("secret") is True
+    assert TAP_SETTINGS["api_key"].get("writeOnly") is True
