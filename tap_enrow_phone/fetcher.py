@@ -11,6 +11,7 @@ from __future__ import annotations
 import typing as t
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 
 from tap_enrow_phone.errors import BatchError
@@ -21,7 +22,8 @@ if t.TYPE_CHECKING:
 T = t.TypeVar("T")
 
 
-class Fetched(t.NamedTuple, t.Generic[T]):
+@dataclass(frozen=True)
+class Fetched(t.Generic[T]):
     """What became of one id: its value, or the per-batch error that stopped it."""
 
     batch_id: str
