@@ -139,7 +139,10 @@ class FakeEnrowServer(ThreadingHTTPServer):
 
     def start(self) -> FakeEnrowServer:
         """Serve from a daemon thread (for tests)."""
-        self._thread = threading.Thread(target=self.serve_forever, name="fake-enrow", daemon=True)
+        # A short poll interval makes `stop()` (and so each test's teardown) quick.
+        self._thread = threading.Thread(
+            target=self.serve_forever, args=(0.02,), name="fake-enrow", daemon=True
+        )
         self._thread.start()
         return self
 
