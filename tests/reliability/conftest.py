@@ -24,6 +24,7 @@ class Figures:
     fatal_answers_stopped_cleanly: Counter[str] = field(default_factory=Counter)
     malformed_answers_reported: Counter[str] = field(default_factory=Counter)
     bad_inputs_refused: Counter[str] = field(default_factory=Counter)
+    kills_resumed: int = 0
     documents_generated: int = 0
     records_expected: int = 0
     records_delivered: int = 0
@@ -47,6 +48,7 @@ class Figures:
                 self.malformed_answers_reported,
             ),
             _figure("bad inputs tried and refused before any request", self.bad_inputs_refused),
+            f"runs killed mid-run (SIGKILL) and resumed from their last state: {self.kills_resumed}",
             f"generated documents through the parser: {self.documents_generated}",
             f"records expected in checked runs: {delivered}",
         ]

@@ -12,6 +12,10 @@ if t.TYPE_CHECKING:
     from tests.helpers import SyncOutput
 
 
+# Every run of the suite logs at DEBUG, where a leak would be likeliest.
+DEBUG_ENV = {"TAP_ENROW_PHONE_LOGLEVEL": "DEBUG"}
+
+
 def error_lines(stderr: str) -> list[str]:
     """The ERROR log lines of a run's stderr."""
     return [line for line in stderr.splitlines() if "| ERROR" in line]

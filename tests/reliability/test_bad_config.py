@@ -15,7 +15,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from fake_enrow import DEMO_API_KEY
 from tests.helpers import run_tap, run_tap_cli
-from tests.reliability.support import error_lines
+from tests.reliability.support import DEBUG_ENV, error_lines
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -130,7 +130,7 @@ def test_bad_input_stops_the_command_with_one_line_and_exit_1(
     fake_api: FakeEnrowServer, files: Path, tmp_path: Path, name: str
 ) -> None:
     overrides, expected = CASES[name]
-    out = run_tap_cli(_config(overrides, fake_api.url, files), tmp_path)
+    out = run_tap_cli(_config(overrides, fake_api.url, files), tmp_path, env=DEBUG_ENV)
 
     assert out.returncode == 1
     assert fake_api.stats()["total_requests"] == 0

@@ -17,6 +17,7 @@ import pytest
 from fake_enrow import DEMO_API_KEY, FakeEnrowServer, Fault
 from tests.helpers import run_tap_cli
 from tests.reliability.support import (
+    DEBUG_ENV,
     assert_nothing_leaked,
     error_lines,
     expected_result_keys,
@@ -33,7 +34,6 @@ if t.TYPE_CHECKING:
 # Strings planted in fault bodies: none may ever reach a log line.
 BODY_MARKER = "BODY-MARKER-7f3a"
 HTML = f"<html><body>{BODY_MARKER} upstream error</body></html>"
-DEBUG = {"TAP_ENROW_PHONE_LOGLEVEL": "DEBUG"}
 SECRET_KEY = "sk-live-RELIABILITY-5c1e9d"  # noqa: S105 - a made-up key to look for
 RETRY_MAX_WAIT = 0.5
 REQUEST_TIMEOUT = 1.0
@@ -102,7 +102,7 @@ def test_every_transient_fault_is_retried_logged_and_every_record_arrives_once(
         "request_timeout": REQUEST_TIMEOUT,
     }
 
-    out = run_tap_cli(config, tmp_path, env=DEBUG)
+    out = run_tap_cli(config, tmp_path, env=DEBUG_ENV)
 
     assert out.returncode == 0, error_lines(out.stderr)
     assert "DEBUG" in out.stderr
@@ -156,7 +156,7 @@ def test_retries_exhausted_stop_in_one_line_and_finished_batches_are_not_read_ag
         "retry_max_wait": 0.01,
     }
 
-    first = run_tap_cli(config, tmp_path, env=DEBUG)
+    first = run_tap_cli(config, tmp_path, env=DEBUG_ENV)
 
     assert first.returncode == 1
     [line] = tap_error_lines(first.stderr)
@@ -168,7 +168,7 @@ def test_retries_exhausted_stop_in_one_line_and_finished_batches_are_not_read_ag
     assert all(first.partition_state(batch_id)["done"] for batch_id in ids[:2])
     assert ids[3] not in fake_api.stats()["requests"]
 
-    second = run_tap_cli(config, tmp_path, state=first.last_state, env=DEBUG)
+    second = run_tap_cli(config, tmp_path, state=first.last_state, env=DEBUG_ENV)
 
     assert second.returncode == 0
     assert second.ids("batches") == ids[2:]
@@ -212,7 +212,7 @@ def test_fatal_answers_stop_at_once_in_one_line_keeping_finished_batches(
         "max_concurrency": 1,
     }
 
-    out = run_tap_cli(config, tmp_path, env=DEBUG)
+    out = run_tap_cli(config, tmp_path, env=DEBUG_ENV)
 
     assert out.returncode == 1
     [line] = tap_error_lines(out.stderr)

@@ -18,7 +18,13 @@ import pytest
 
 from fake_enrow import DEMO_API_KEY, FakeEnrowServer
 from tests.helpers import TAP_EXECUTABLE, SyncOutput, run_tap_cli
-from tests.reliability.support import expected_result_keys, generated_ids, result_keys
+from tests.reliability.support import (
+    DEBUG_ENV,
+    assert_nothing_leaked,
+    expected_result_keys,
+    generated_ids,
+    result_keys,
+)
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -37,6 +43,7 @@ def _run_until_killed(config_path: Path, stderr_path: Path) -> tuple[SyncOutput,
             stdout=subprocess.PIPE,
             stderr=stderr,
             stdin=subprocess.DEVNULL,
+            env={**os.environ, **DEBUG_ENV},
         )
     # Never hang the suite if the tap stops writing.
     watchdog = threading.Timer(WATCHDOG_SECONDS, process.kill)
@@ -59,7 +66,7 @@ def _run_until_killed(config_path: Path, stderr_path: Path) -> tuple[SyncOutput,
     # A line cut by the kill is not a message a target would accept.
     complete = received[: received.rfind(b"\n") + 1].decode()
     messages = [json.loads(line) for line in complete.splitlines() if line.strip()]
-    return SyncOutput(messages, returncode=returncode), states
+    return SyncOutput(messages, stderr=stderr_path.read_text(), returncode=returncode), states
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 3])
@@ -95,7 +102,7 @@ def test_a_killed_run_resumed_from_its_last_state_loses_nothing_and_rereads_no_d
     requests_before = dict(fake_api.stats()["requests"])
 
     fake_api.latency = 0.0
-    second = run_tap_cli(config, tmp_path, state=handed_state)
+    second = run_tap_cli(config, tmp_path, state=handed_state, env=DEBUG_ENV)
 
     assert second.returncode == 0
     requests = fake_api.stats()["requests"]
@@ -108,5 +115,7 @@ def test_a_killed_run_resumed_from_its_last_state_loses_nothing_and_rereads_no_d
     # ... and together the two runs emitted every record.
     assert set(first.ids("batches")) | set(second.ids("batches")) == set(ids)
     assert set(result_keys(first, second)) == expected_result_keys(ids)
-    figures.faults_survived["SIGKILL mid-run, resumed from the last state"] += 1
+    for run in (first, second):
+        assert_nothing_leaked(run, fake_api, DEMO_API_KEY)
+    figures.kills_resumed += 1
     figures.delivered(expected_result_keys(ids), result_keys(first, second))

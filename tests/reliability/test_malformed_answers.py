@@ -12,6 +12,7 @@ import typing as t
 from fake_enrow import DEMO_API_KEY, FakeEnrowServer, Fault
 from tests.helpers import run_tap_cli
 from tests.reliability.support import (
+    DEBUG_ENV,
     assert_nothing_leaked,
     error_lines,
     expected_result_keys,
@@ -24,7 +25,6 @@ if t.TYPE_CHECKING:
 
     from tests.reliability.conftest import Figures
 
-DEBUG = {"TAP_ENROW_PHONE_LOGLEVEL": "DEBUG"}
 GOOD_ITEMS = [
     {"index": 0, "qualification": "found", "number": "+19995550111", "country": "US"},
     {"index": 1, "qualification": "found", "number": "+19995550112", "country": "us"},
@@ -77,7 +77,7 @@ def test_broken_answers_fail_the_batch_in_its_own_words_and_nothing_is_lost(
     fake_api.script(partly_bad, Fault(200, _completed(results=[*GOOD_ITEMS, *BAD_ITEMS])))
     config = {"api_key": DEMO_API_KEY, "api_url": fake_api.url, "batch_ids": ids}
 
-    first = run_tap_cli(config, tmp_path, env=DEBUG)
+    first = run_tap_cli(config, tmp_path, env=DEBUG_ENV)
 
     assert first.returncode == 1
     for word in ("Traceback", "KeyError", "TypeError", "AttributeError"):
@@ -111,7 +111,7 @@ def test_broken_answers_fail_the_batch_in_its_own_words_and_nothing_is_lost(
     }
     assert done == set(good)
 
-    second = run_tap_cli(config, tmp_path, state=first.last_state, env=DEBUG)
+    second = run_tap_cli(config, tmp_path, state=first.last_state, env=DEBUG_ENV)
 
     assert second.returncode == 0
     assert second.ids("batches") == unread
