@@ -1,7 +1,8 @@
 """The fake's HTTP server: Enrow's paths, auth and errors, plus a control API for tests.
 
 Control endpoints (not part of Enrow) live under `/_fake/`:
-- `GET /_fake/stats`: requests per batch id, requests in flight now and at most;
+- `GET /_fake/stats`: requests per batch id, requests in flight now and at most, faults
+  served by kind, and the raw request targets (path and query exactly as sent);
 - `POST /_fake/reset`: forget counts, faults and read progress;
 - `POST /_fake/faults`: `{"<batch id>": [fault, ...]}` queues faults, one per request.
 """
@@ -54,6 +55,26 @@ class Fault:
         """A fault from its JSON form in the control API."""
         return cls(**raw)
 
+    @property
+    def kind(self) -> str:
+        """A short name for the fault, to count what a test suite injected."""
+        if self.action == "reset":
+            return "connection reset"
+        if self.action == "truncate":
+            return "truncated JSON body"
+        if self.status == 200:
+            if self.body is not None:
+                return "200 not the documented shape"
+            return "slow answer" if self.delay else "no fault"
+        kind = f"HTTP {self.status}"
+        if isinstance(self.body, str):
+            kind += " with an HTML body"
+        retry_after = self.headers.get("Retry-After", "")
+        if retry_after:
+            form = "seconds" if retry_after.strip().isdigit() else "HTTP-date"
+            kind += f" with Retry-After ({form})"
+        return kind
+
 
 class FakeEnrowServer(ThreadingHTTPServer):
     """Serve the fake on a loopback port; `port=0` picks a free one."""
@@ -95,6 +116,9 @@ class FakeEnrowServer(ThreadingHTTPServer):
             self.max_in_flight = 0
             self.faults: dict[str, deque[Fault]] = {}
             self.served_numbers: set[str] = set()
+            self.faults_served: Counter[str] = Counter()
+            # Request targets as they came on the wire, to check how ids are encoded.
+            self.raw_targets: list[str] = []
 
     def script(self, batch_id: str, *faults: Fault) -> None:
         """Queue faults for the next requests of one batch, one fault per request."""
@@ -109,11 +133,16 @@ class FakeEnrowServer(ThreadingHTTPServer):
                 "total_requests": sum(self.requests.values()),
                 "in_flight": self.in_flight,
                 "max_in_flight": self.max_in_flight,
+                "faults_served": dict(self.faults_served),
+                "raw_targets": list(self.raw_targets),
             }
 
     def start(self) -> FakeEnrowServer:
         """Serve from a daemon thread (for tests)."""
-        self._thread = threading.Thread(target=self.serve_forever, name="fake-enrow", daemon=True)
+        # A short poll interval makes `stop()` (and so each test's teardown) quick.
+        self._thread = threading.Thread(
+            target=self.serve_forever, args=(0.02,), name="fake-enrow", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -132,14 +161,17 @@ class FakeEnrowServer(ThreadingHTTPServer):
         self.stop()
 
     # Bookkeeping for the handler threads.
-    def begin_request(self, batch_id: str) -> tuple[int, Fault | None]:
+    def begin_request(self, batch_id: str, raw_target: str) -> tuple[int, Fault | None]:
         """Count a request; return which read of the batch it is and its scripted fault."""
         with self._lock:
             self.requests[batch_id] += 1
+            self.raw_targets.append(raw_target)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             queue = self.faults.get(batch_id)
             fault = queue.popleft() if queue else None
+            if fault is not None:
+                self.faults_served[fault.kind] += 1
             return self.requests[batch_id], fault
 
     def end_request(self) -> None:
@@ -147,13 +179,23 @@ class FakeEnrowServer(ThreadingHTTPServer):
         with self._lock:
             self.in_flight -= 1
 
-    def record_served(self, document: dict[str, t.Any]) -> None:
-        """Remember the phone numbers served, for the tests that look for leaks."""
-        numbers = {
-            r["number"]
-            for r in document.get("results", [])
-            if isinstance(r, dict) and r.get("number")
-        }
+    def record_served(self, document: object) -> None:
+        """Remember the phone numbers served, for the tests that look for leaks.
+
+        Any `number` string anywhere in the body counts, so scripted bodies of any shape
+        (malformed ones included) are covered too.
+        """
+        numbers: set[str] = set()
+        pending = [document]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, dict):
+                number = node.get("number")
+                if isinstance(number, str) and number:
+                    numbers.add(number)
+                pending.extend(node.values())
+            elif isinstance(node, list):
+                pending.extend(node)
         with self._lock:
             self.served_numbers |= numbers
 
@@ -173,7 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif parts.path != "/phone/bulk":
             self._json(404, {"message": "Not found"})
         elif batch_id := (parse_qs(parts.query).get("id") or [""])[0]:
-            read_number, fault = self.server.begin_request(batch_id)
+            read_number, fault = self.server.begin_request(batch_id, self.path)
             try:
                 self._answer_bulk(batch_id, read_number, fault)
             finally:
@@ -186,6 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.action == "reset":
             self._reset_connection()
         elif fault and (fault.status != 200 or fault.body is not None):
+            self.server.record_served(fault.body)
             self._send(fault.status, fault.body, fault.headers)
         elif self._authorised():
             batch = self.server.catalog.get(batch_id)
