@@ -7,13 +7,23 @@ number, because they end up in logs that are shipped and kept.
 
 from __future__ import annotations
 
+from singer_sdk.exceptions import ConfigValidationError
+
 
 class EnrowTapError(Exception):
     """Base class: an error the tap explains in one line."""
 
 
-class ConfigError(EnrowTapError):
-    """The configuration cannot work; raised before any request is sent."""
+class ConfigError(EnrowTapError, ConfigValidationError):
+    """The configuration cannot work; raised before any request is sent.
+
+    Also a `ConfigValidationError`, so the SDK's own entry points (`--discover`,
+    `--test`) report it like any invalid setting.
+    """
+
+    def __init__(self, message: str) -> None:
+        """The message is the whole explanation, and the one error listed."""
+        super().__init__(message, errors=[message])
 
 
 class FatalApiError(EnrowTapError):

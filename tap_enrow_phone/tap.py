@@ -9,7 +9,6 @@ from importlib import metadata
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 
 from tap_enrow_phone import settings
 from tap_enrow_phone.client import EnrowClient, RetryPolicy
@@ -23,6 +22,7 @@ else:
     from typing_extensions import override
 
 if t.TYPE_CHECKING:
+    import logging
     from collections.abc import Iterator
 
     from singer_sdk import Stream
@@ -153,7 +153,7 @@ class TapEnrowPhone(Tap):
             self._check_config()
         except ConfigError as exc:
             if raise_errors:
-                raise ConfigValidationError(str(exc), errors=[str(exc)]) from None
+                raise
             return [str(exc)]
         return super()._validate_config(raise_errors=raise_errors)
 
@@ -215,7 +215,14 @@ class TapEnrowPhone(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        return [BatchesStream(self), BatchStatsStream(self), PhoneResultsStream(self)]
+        streams: list[Stream] = [
+            BatchesStream(self),
+            BatchStatsStream(self),
+            PhoneResultsStream(self),
+        ]
+        for stream in streams:
+            stream.logger.addFilter(_drop_generic_line_for_explained_errors)
+        return streams
 
     def finish_run(self) -> None:
         """Close the client; fail the run if any batch could not be read.
@@ -244,6 +251,18 @@ class TapEnrowPhone(Tap):
         except EnrowTapError as exc:
             cls.logger.error("%s", exc)  # noqa: TRY400
             sys.exit(1)
+
+
+def _drop_generic_line_for_explained_errors(record: logging.LogRecord) -> bool:
+    """Keep a stream's "An unhandled error occurred" line only for unexpected errors.
+
+    The SDK logs that line while an error unwinds a stream's sync; when the error is one
+    of the tap's own, `invoke` explains it in one line, and the generic line would only
+    blur which line to read. The filter runs inside the SDK's `except` block, so the
+    error being handled is the current exception.
+    """
+    explained = isinstance(sys.exc_info()[1], EnrowTapError)
+    return not (explained and record.msg.startswith("An unhandled error occurred"))
 
 
 if __name__ == "__main__":

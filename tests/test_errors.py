@@ -31,7 +31,8 @@ def test_rejected_key_fails_at_once_without_retries_and_never_prints_the_key(
     assert out.returncode != 0
     assert fake_api.stats()["total_requests"] == 1
     assert bad_key not in out.stderr
-    assert "rejected the API key (HTTP 401)" in error_lines(out.stderr)[-1]
+    [line] = error_lines(out.stderr)
+    assert "rejected the API key (HTTP 401)" in line
     assert "Traceback" not in out.stderr
     assert out.records == {}
 

@@ -76,8 +76,8 @@ def test_bad_config_is_refused_before_any_request_in_one_line(
 
     assert out.returncode == 1
     assert fake_api.stats()["total_requests"] == 0
-    errors = [line for line in out.stderr.splitlines() if "| ERROR" in line]
-    assert expected in errors[0]
+    [line] = [line for line in out.stderr.splitlines() if "| ERROR" in line]
+    assert expected in line
     assert "Traceback" not in out.stderr
     assert "123456789" not in out.stderr
 

@@ -21,16 +21,6 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "| ERROR" in line]
 
 
-def tap_error_lines(stderr: str) -> list[str]:
-    """The ERROR lines the tap itself wrote.
-
-    When a run stops, the SDK adds its own generic "An unhandled error occurred while
-    syncing 'batches'" line (no traceback) from the stream's logger; the tap's
-    explanation is the line from the `tap-enrow-phone` logger.
-    """
-    return [line for line in error_lines(stderr) if line.split("|")[2].strip() == "tap-enrow-phone"]
-
-
 def generated_ids(label: str, count: int, size: int) -> list[str]:
     """Ids the fake serves as completed batches of `size` results each."""
     ids = [f"gen-{label}{n:02d}-{size}" for n in range(count)]

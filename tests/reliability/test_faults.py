@@ -23,7 +23,6 @@ from tests.reliability.support import (
     expected_result_keys,
     generated_ids,
     result_keys,
-    tap_error_lines,
 )
 
 if t.TYPE_CHECKING:
@@ -159,7 +158,7 @@ def test_retries_exhausted_stop_in_one_line_and_finished_batches_are_not_read_ag
     first = run_tap_cli(config, tmp_path, env=DEBUG_ENV)
 
     assert first.returncode == 1
-    [line] = tap_error_lines(first.stderr)
+    [line] = error_lines(first.stderr)
     assert repr(ids[2]) in line
     assert "HTTP 503" in line
     assert "max_retries" in line
@@ -215,7 +214,7 @@ def test_fatal_answers_stop_at_once_in_one_line_keeping_finished_batches(
     out = run_tap_cli(config, tmp_path, env=DEBUG_ENV)
 
     assert out.returncode == 1
-    [line] = tap_error_lines(out.stderr)
+    [line] = error_lines(out.stderr)
     assert expected in line
     assert "Traceback" not in out.stderr
     # No retry of a fatal answer, and nothing sent after it.

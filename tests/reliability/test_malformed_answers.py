@@ -17,7 +17,6 @@ from tests.reliability.support import (
     error_lines,
     expected_result_keys,
     result_keys,
-    tap_error_lines,
 )
 
 if t.TYPE_CHECKING:
@@ -82,7 +81,7 @@ def test_broken_answers_fail_the_batch_in_its_own_words_and_nothing_is_lost(
     assert first.returncode == 1
     for word in ("Traceback", "KeyError", "TypeError", "AttributeError"):
         assert word not in first.stderr
-    errors = tap_error_lines(first.stderr)
+    errors = error_lines(first.stderr)
     for batch_id, (_, what) in broken.items():
         [line] = [e for e in errors if f"Batch {batch_id!r}:" in e]
         assert what in line
@@ -92,7 +91,6 @@ def test_broken_answers_fail_the_batch_in_its_own_words_and_nothing_is_lost(
     assert f"{len(unread)} batch(es) could not be read" in errors[-1]
     assert all(repr(batch_id) in errors[-1] for batch_id in unread)
     assert len(errors) == len(unread) + 1
-    assert error_lines(first.stderr)[-1] == errors[-1]
 
     # Good batches whole and done; the partly bad one keeps its well-formed records but
     # is not done; the broken ones emit nothing and are not done.

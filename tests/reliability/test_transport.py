@@ -13,7 +13,7 @@ import pytest
 from fake_enrow import DEMO_API_KEY, FakeEnrowServer
 from fake_enrow.data import generated_batch
 from tests.helpers import run_tap, run_tap_cli
-from tests.reliability.support import DEBUG_ENV, tap_error_lines
+from tests.reliability.support import DEBUG_ENV, error_lines
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -64,7 +64,7 @@ def test_an_untrusted_certificate_stops_the_run_in_one_line(
     out = run_tap_cli(config, tmp_path, env=DEBUG_ENV)
 
     assert out.returncode == 1
-    [line] = tap_error_lines(out.stderr)
+    [line] = error_lines(out.stderr)
     assert "TLS certificate of api_url could not be verified" in line
     assert "Traceback" not in out.stderr
     assert server.stats()["total_requests"] == 0  # no HTTP request got through
