@@ -1,7 +1,7 @@
 """The fake's HTTP server: Enrow's paths, auth and errors, plus a control API for tests.
 
 Control endpoints (not part of Enrow) live under `/_fake/`:
-- `GET /_fake/stats`: requests per batch or single search id (and `/account/info`), requests in flight now and at most;
+- `GET /_fake/stats`: requests per batch or single search id, account info requests, requests in flight now and at most;
 - `POST /_fake/reset`: forget counts, faults and read progress;
 - `POST /_fake/faults`: `{"<id or /account/info>": [fault, ...]}` queues faults, one per
   request.
@@ -95,6 +95,7 @@ class FakeEnrowServer(ThreadingHTTPServer):
         """Forget request counts, queued faults and how far each batch has progressed."""
         with self._lock:
             self.requests: Counter[str] = Counter()
+            self.account_requests = 0
             self.in_flight = 0
             self.max_in_flight = 0
             self.faults: dict[str, deque[Fault]] = {}
@@ -106,11 +107,12 @@ class FakeEnrowServer(ThreadingHTTPServer):
             self.faults.setdefault(batch_id, deque()).extend(faults)
 
     def stats(self) -> dict[str, t.Any]:
-        """Counts for assertions: requests per batch id and the in-flight high mark."""
+        """Counts for assertions: requests per id, account reads, the in-flight high mark."""
         with self._lock:
             return {
                 "requests": dict(self.requests),
-                "total_requests": sum(self.requests.values()),
+                "account_requests": self.account_requests,
+                "total_requests": sum(self.requests.values()) + self.account_requests,
                 "in_flight": self.in_flight,
                 "max_in_flight": self.max_in_flight,
             }
@@ -139,12 +141,17 @@ class FakeEnrowServer(ThreadingHTTPServer):
     def begin_request(self, batch_id: str) -> tuple[int, Fault | None]:
         """Count a request; return which read of the batch it is and its scripted fault."""
         with self._lock:
-            self.requests[batch_id] += 1
+            if batch_id == ACCOUNT_PATH:
+                self.account_requests += 1
+                read_number = self.account_requests
+            else:
+                self.requests[batch_id] += 1
+                read_number = self.requests[batch_id]
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             queue = self.faults.get(batch_id)
             fault = queue.popleft() if queue else None
-            return self.requests[batch_id], fault
+            return read_number, fault
 
     def end_request(self) -> None:
         """A request was answered (or dropped)."""
