@@ -55,10 +55,14 @@ class PhoneDetails:
             parsed = lib.parse(number, country or None)
         except lib.NumberParseException:
             return {"number_type": None, "number_valid": False, "number_national": None}
+        valid = bool(lib.is_valid_number(parsed))
         return {
             "number_type": self._type_names.get(lib.number_type(parsed), "unknown"),
-            "number_valid": bool(lib.is_valid_number(parsed)),
-            "number_national": lib.format_number(parsed, lib.PhoneNumberFormat.NATIONAL),
+            "number_valid": valid,
+            # A national form of an invalid number would look dialable and is not.
+            "number_national": (
+                lib.format_number(parsed, lib.PhoneNumberFormat.NATIONAL) if valid else None
+            ),
         }
 
     def add_to(self, records: Iterable[dict[str, t.Any]]) -> Iterator[dict[str, t.Any]]:

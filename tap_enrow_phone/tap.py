@@ -6,15 +6,18 @@ import sys
 import typing as t
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cached_property
 from importlib import metadata
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_enrow_phone import settings
 from tap_enrow_phone.client import EnrowClient, RetryPolicy
+from tap_enrow_phone.documents import parse_account_document
 from tap_enrow_phone.errors import ConfigError, EnrowTapError, UnknownBatchError
 from tap_enrow_phone.fetcher import fetch_in_order
 from tap_enrow_phone.phone_details import PhoneDetails
@@ -375,14 +378,36 @@ class TapEnrowPhone(Tap):
             )
             raise EnrowTapError(msg)
 
+    def check_connection(self) -> None:
+        """Read the free GET /account/info: proves the URL and the key, reads no batch."""
+        try:
+            account = parse_account_document(
+                self.client.get_account_info(), datetime.now(timezone.utc)
+            )
+        finally:
+            self.client.close()
+        self.logger.info(
+            "Connection test passed: the API key was accepted; %s credits left.",
+            account["credits"],
+        )
+
     @classmethod
     @override
     def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
-        # The account stream comes first, so `--test` reads the free GET /account/info
-        # before any batch: a bad key or URL stops it there. Its errors are explained
-        # in one line, as in a sync, not in the traceback a CLI callback would print.
-        try:
+        # The SDK's test syncs one record of every stream, which here means reading
+        # batches; a connection check needs only the free account read. Its errors are
+        # explained in one line, not in the traceback a CLI callback would print.
+        if value != CliTestOptionValue.All.value:
             super().cb_test(ctx, param, value)
+            return
+        config_input = ctx.params.get("config")
+        try:
+            tap = cls(
+                config=getattr(config_input, "config", None),
+                parse_env_config=getattr(config_input, "parse_env", False),
+                validate_config=True,
+            )
+            tap.check_connection()
         except ConfigValidationError as exc:
             for error in exc.errors:
                 cls.logger.error("%s", error)  # noqa: TRY400
@@ -390,6 +415,7 @@ class TapEnrowPhone(Tap):
         except EnrowTapError as exc:
             cls.logger.error("Connection test failed: %s", exc)  # noqa: TRY400
             ctx.exit(1)
+        ctx.exit()
 
     @classmethod
     @override
