@@ -13,7 +13,12 @@ import typing as t
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from tap_enrow_phone.errors import EnrowTapError, MalformedBatchError, SingleSearchError
+from tap_enrow_phone.errors import (
+    BatchError,
+    EnrowTapError,
+    MalformedBatchError,
+    SingleSearchError,
+)
 
 TERMINAL_STATUSES = frozenset({"completed", "failed"})
 KNOWN_STATUSES = TERMINAL_STATUSES | {"ongoing"}
@@ -147,14 +152,15 @@ def parse_single_document(search_id: str, document: object) -> dict[str, t.Any]:
         SingleSearchError: the document is not the documented shape.
     """
     if not isinstance(document, dict):
-        raise _malformed_single(search_id, "the answer is not a JSON object")
+        raise _malformed(search_id, "the answer is not a JSON object", SingleSearchError)
     try:
         outcome = _search_outcome(document, SINGLE_QUALIFICATIONS)
     except _UnreadableItemError:
-        raise _malformed_single(
+        raise _malformed(
             search_id,
             "'qualification' is missing or not found, not_found or ongoing, or a field "
             "has the wrong type",
+            SingleSearchError,
         ) from None
     return {"id": search_id, **outcome}
 
@@ -220,15 +226,6 @@ def _count(batch_id: str, name: str, value: object) -> int | None:
     return value
 
 
-def _malformed_single(search_id: str, what: str) -> SingleSearchError:
-    return SingleSearchError(
-        search_id,
-        f"the API answered with an unexpected document: {what}. The search is left "
-        "unread (it will be read again next run); report this to Enrow support if it "
-        "persists.",
-    )
-
-
 def _malformed_account(what: str) -> EnrowTapError:
     return EnrowTapError(
         f"Account info: the API answered with an unexpected document: {what}. No "
@@ -237,10 +234,17 @@ def _malformed_account(what: str) -> EnrowTapError:
     )
 
 
-def _malformed(batch_id: str, what: str) -> MalformedBatchError:
-    return MalformedBatchError(
-        batch_id,
+_E = t.TypeVar("_E", bound=BatchError)
+
+
+def _malformed(
+    item_id: str,
+    what: str,
+    error_type: type[_E] = MalformedBatchError,  # type: ignore[assignment]
+) -> _E:
+    return error_type(
+        item_id,
         f"the API answered with an unexpected document: {what}. "
-        "The batch is left unread (it will be read again next run); "
+        f"The {error_type.kind.lower()} is left unread (it will be read again next run); "
         "report this to Enrow support if it persists.",
     )

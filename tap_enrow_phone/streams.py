@@ -110,7 +110,7 @@ class _IdPartitionedStream(_TopLevelStream):
             # into the record, where `id` already is.
             self._pending = [{"id": i} for i in ids if i not in done]
             self.logger.info(
-                "%d %s(s) to read; %d skipped, finished in an earlier run.",
+                "%d %s(es) to read; %d skipped, finished in an earlier run.",
                 len(self._pending),
                 self.id_kind,
                 len(ids) - len(self._pending),
