@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from fake_enrow import Batch
+from fake_enrow import Batch, Fault
 from fake_enrow.data import found
 from tests.conftest import COMPLETED, LEGACY, ONGOING
 from tests.helpers import run_tap
@@ -104,3 +104,20 @@ def test_without_the_setting_a_running_batch_is_emitted_in_place_and_read_next_r
     assert out.records["batches"][0]["status"] == "ongoing"
     assert out.partition_state(ONGOING)["done"] is False
     assert fake_api.stats()["requests"] == {ONGOING: 1, COMPLETED: 1}
+
+
+def test_a_batch_that_fails_to_read_while_polled_is_reported_and_not_done(
+    fake_api: FakeEnrowServer, config: dict[str, t.Any]
+) -> None:
+    # First read: the normal (ongoing) answer; second read: the id has expired.
+    fake_api.script(
+        ONGOING, Fault(), Fault(400, {"message": "Could not retrieve bulk search results"})
+    )
+    out = run_tap(waiting_config(config, [ONGOING, COMPLETED]))
+
+    assert out.error is not None
+    assert f"1 batch(es) could not be read: {ONGOING!r}" in str(out.error)
+    assert out.ids("batches") == [COMPLETED]
+    assert out.partition_state(COMPLETED)["done"] is True
+    partitions = out.last_state["bookmarks"]["batches"]["partitions"]
+    assert not any(p["context"] == {"id": ONGOING} and p.get("done") for p in partitions)
