@@ -328,7 +328,7 @@ class TapEnrowPhone(Tap):
         return fetch_in_order(search_ids, self.client.get_single_result, self.max_concurrency)
 
     def report_batch_error(self, error: BatchError) -> None:
-        """Note a batch that could not be read; the run goes on with the others."""
+        """Note a batch or single search that could not be read; the others go on."""
         ignored = isinstance(error, UnknownBatchError) and self.config.get(
             "ignore_unknown_batches", False
         )
