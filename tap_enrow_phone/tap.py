@@ -339,8 +339,9 @@ class TapEnrowPhone(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
-        # The account comes first: when selected, a bad key is reported by that one
-        # free request, before any batch is read.
+        # The SDK syncs streams in name order: `account` first, so when it is selected a
+        # bad key is reported by that one free request, before any batch is read; then
+        # `batches` (with its children), then `single_phone_results`.
         return [
             AccountStream(self),
             BatchesStream(self),
