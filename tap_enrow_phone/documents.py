@@ -234,14 +234,9 @@ def _malformed_account(what: str) -> EnrowTapError:
     )
 
 
-_E = t.TypeVar("_E", bound=BatchError)
-
-
 def _malformed(
-    item_id: str,
-    what: str,
-    error_type: type[_E] = MalformedBatchError,  # type: ignore[assignment]
-) -> _E:
+    item_id: str, what: str, error_type: type[BatchError] = MalformedBatchError
+) -> BatchError:
     return error_type(
         item_id,
         f"the API answered with an unexpected document: {what}. "
