@@ -25,7 +25,7 @@ from tap_enrow_phone.documents import (
     parse_batch_document,
     parse_single_document,
 )
-from tap_enrow_phone.errors import BatchError, MalformedBatchError, SingleSearchError
+from tap_enrow_phone.errors import BatchError
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -33,7 +33,7 @@ else:
     from typing_extensions import override
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from importlib.resources.abc import Traversable
 
     from singer_sdk.helpers.types import Context, Record
@@ -42,6 +42,7 @@ if t.TYPE_CHECKING:
     from tap_enrow_phone.tap import TapEnrowPhone
 
 _DOCUMENT = "document"
+_Parsed = t.TypeVar("_Parsed")
 
 
 def _schemas_dir() -> Path | Traversable:
@@ -127,6 +128,22 @@ class _IdPartitionedStream(_TopLevelStream):
             raise RuntimeError(msg)
         return fetched
 
+    def parse_or_report(
+        self, fetched: Fetched[object], parse: Callable[[str, object], _Parsed]
+    ) -> _Parsed | None:
+        """`parse` of the fetched document, or None once its error was reported.
+
+        Either way the run goes on with the other ids.
+        """
+        if fetched.error is not None:
+            self._enrow_tap.report_batch_error(fetched.error)
+            return None
+        try:
+            return parse(fetched.batch_id, fetched.value)
+        except BatchError as error:
+            self._enrow_tap.report_batch_error(error)
+            return None
+
     def mark_emitted(self, context: Context, status: str, *, done: bool) -> None:
         """Record in the state, and write out, what the partition's records said.
 
@@ -193,15 +210,8 @@ class BatchesStream(_IdPartitionedStream):
 
     def _read(self, fetched: Fetched[object]) -> BatchDocument | None:
         """The parsed document, or None once its error was reported."""
-        if fetched.error is not None:
-            self._enrow_tap.report_batch_error(fetched.error)
-            return None
-        try:
-            document = parse_batch_document(fetched.batch_id, fetched.value)
-        except MalformedBatchError as error:
-            self._enrow_tap.report_batch_error(error)
-            return None
-        if document.rejected_results:
+        document = self.parse_or_report(fetched, parse_batch_document)
+        if document is not None and document.rejected_results:
             self._enrow_tap.report_batch_error(
                 BatchError(
                     fetched.batch_id,
@@ -280,14 +290,8 @@ class SinglePhoneResultsStream(_IdPartitionedStream):
     def get_records(self, context: Context | None) -> Iterable[Record]:
         if context is None:  # the SDK asks once with no context when no id is left
             return
-        fetched = self.next_fetched(context["id"])
-        if fetched.error is not None:
-            self._enrow_tap.report_batch_error(fetched.error)
-            return
-        try:
-            record = parse_single_document(fetched.batch_id, fetched.value)
-        except SingleSearchError as error:
-            self._enrow_tap.report_batch_error(error)
+        record = self.parse_or_report(self.next_fetched(context["id"]), parse_single_document)
+        if record is None:
             return
         yield from self._enrow_tap.with_phone_details([record])
         qualification = record["qualification"]
