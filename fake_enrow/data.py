@@ -168,17 +168,80 @@ def demo_batches() -> list[Batch]:
     ]
 
 
+@dataclass
+class SingleSearch:
+    """One single phone search (`GET /phone/single?id=`) as the fake serves it.
+
+    The first `ongoing_reads` reads answer 202 `{"qualification": "ongoing"}`; later
+    reads answer 200 with the result, as a search that finishes between two runs.
+    """
+
+    search_id: str
+    result: dict[str, t.Any]
+    ongoing_reads: int = 0
+    custom: t.Any = None
+
+    def answer(self, read_number: int) -> tuple[int, dict[str, t.Any]]:
+        """HTTP status and body of the `read_number`-th (1-based) read."""
+        if read_number <= self.ongoing_reads:
+            return 202, {"qualification": "ongoing"}
+        document = {k: v for k, v in self.result.items() if k != "index"}
+        document["custom"] = self.custom
+        return 200, document
+
+
+def demo_single_searches() -> list[SingleSearch]:
+    """Single searches in every documented state. Numbers are fictional."""
+    return [
+        SingleSearch(
+            "s-demo-found",
+            found(0, "+15705559876", "US", linkedin_url="https://www.linkedin.com/in/pam-beesly"),
+            custom={"crm_id": "0031"},
+        ),
+        SingleSearch(
+            "s-demo-not-found",
+            not_found(0, firstname="Creed", lastname="Bratton", company_name="Dunder Mifflin"),
+        ),
+        SingleSearch(
+            "s-demo-ongoing-then-found",
+            found(0, "+442075550999", "GB", linkedin_url="https://www.linkedin.com/in/ron-swanson"),
+            ongoing_reads=1,
+            custom="row-17",
+        ),
+    ]
+
+
+DEMO_ACCOUNT: dict[str, t.Any] = {
+    "credits": 36000,
+    "webhooks": ["https://hooks.example.com/enrow"],
+}
 # An id the fake answers with 400 "Could not retrieve bulk search results".
 DEMO_EXPIRED_ID = "b-demo-expired"
 DEMO_BATCH_IDS = [b.batch_id for b in demo_batches()] + [DEMO_EXPIRED_ID]
+DEMO_SINGLE_SEARCH_IDS = [s.search_id for s in demo_single_searches()]
 
 
 class Catalog:
     """The batches a fake server knows, by id; generated ids are made on demand."""
 
-    def __init__(self, batches: list[Batch] | None = None) -> None:
-        """Start with the given batches (the demo set when None)."""
+    def __init__(
+        self,
+        batches: list[Batch] | None = None,
+        single_searches: list[SingleSearch] | None = None,
+    ) -> None:
+        """Start with the given batches and single searches (the demo sets when None)."""
         self._batches = {b.batch_id: b for b in (demo_batches() if batches is None else batches)}
+        singles = demo_single_searches() if single_searches is None else single_searches
+        self._single_searches = {s.search_id: s for s in singles}
+        self.account: dict[str, t.Any] = dict(DEMO_ACCOUNT)
+
+    def add_single(self, search: SingleSearch) -> None:
+        """Serve (or replace) one single search."""
+        self._single_searches[search.search_id] = search
+
+    def get_single(self, search_id: str) -> SingleSearch | None:
+        """The single search for an id, or None (which Enrow answers with a 500)."""
+        return self._single_searches.get(search_id)
 
     def add(self, batch: Batch) -> None:
         """Serve (or replace) one batch."""

@@ -1,10 +1,12 @@
 """The fake's HTTP server: Enrow's paths, auth and errors, plus a control API for tests.
 
 Control endpoints (not part of Enrow) live under `/_fake/`:
-- `GET /_fake/stats`: requests per batch id, requests in flight now and at most, faults
-  served by kind, and the raw request targets (path and query exactly as sent);
+- `GET /_fake/stats`: requests per batch or single search id, account info requests,
+  requests in flight now and at most, faults served by kind, and the raw request targets
+  (path and query exactly as sent);
 - `POST /_fake/reset`: forget counts, faults and read progress;
-- `POST /_fake/faults`: `{"<batch id>": [fault, ...]}` queues faults, one per request.
+- `POST /_fake/faults`: `{"<id or /account/info>": [fault, ...]}` queues faults, one per
+  request.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ ERROR_MESSAGES = {
     "bad_key": (401, "This apikey is not valid"),
     "not_allowed": (401, "This account is not allowed to use the phone search feature"),
 }
+BULK_PATH = "/phone/bulk"
+SINGLE_PATH = "/phone/single"
+ACCOUNT_PATH = "/account/info"
 
 
 @dataclass
@@ -112,6 +117,7 @@ class FakeEnrowServer(ThreadingHTTPServer):
         """Forget request counts, queued faults and how far each batch has progressed."""
         with self._lock:
             self.requests: Counter[str] = Counter()
+            self.account_requests = 0
             self.in_flight = 0
             self.max_in_flight = 0
             self.faults: dict[str, deque[Fault]] = {}
@@ -126,11 +132,12 @@ class FakeEnrowServer(ThreadingHTTPServer):
             self.faults.setdefault(batch_id, deque()).extend(faults)
 
     def stats(self) -> dict[str, t.Any]:
-        """Counts for assertions: requests per batch id and the in-flight high mark."""
+        """Counts for assertions: requests per id, account reads, the in-flight high mark."""
         with self._lock:
             return {
                 "requests": dict(self.requests),
-                "total_requests": sum(self.requests.values()),
+                "account_requests": self.account_requests,
+                "total_requests": sum(self.requests.values()) + self.account_requests,
                 "in_flight": self.in_flight,
                 "max_in_flight": self.max_in_flight,
                 "faults_served": dict(self.faults_served),
@@ -164,15 +171,20 @@ class FakeEnrowServer(ThreadingHTTPServer):
     def begin_request(self, batch_id: str, raw_target: str) -> tuple[int, Fault | None]:
         """Count a request; return which read of the batch it is and its scripted fault."""
         with self._lock:
-            self.requests[batch_id] += 1
             self.raw_targets.append(raw_target)
+            if batch_id == ACCOUNT_PATH:
+                self.account_requests += 1
+                read_number = self.account_requests
+            else:
+                self.requests[batch_id] += 1
+                read_number = self.requests[batch_id]
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             queue = self.faults.get(batch_id)
             fault = queue.popleft() if queue else None
             if fault is not None:
                 self.faults_served[fault.kind] += 1
-            return self.requests[batch_id], fault
+            return read_number, fault
 
     def end_request(self) -> None:
         """A request was answered (or dropped)."""
@@ -208,40 +220,67 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: tests and benchmarks read their own output."""
 
     def do_GET(self) -> None:
-        """Serve `GET /phone/bulk?id=` like Enrow, and the fake's stats."""
+        """Serve Enrow's read endpoints like Enrow, and the fake's stats."""
         parts = urlsplit(self.path)
+        item_id = (parse_qs(parts.query).get("id") or [""])[0]
         if parts.path == "/_fake/stats":
             self._json(200, self.server.stats())
-        elif parts.path != "/phone/bulk":
+        elif parts.path == ACCOUNT_PATH:
+            self._serve(ACCOUNT_PATH, self._account_answer, needs_phone_search=False)
+        elif parts.path not in {BULK_PATH, SINGLE_PATH}:
             self._json(404, {"message": "Not found"})
-        elif batch_id := (parse_qs(parts.query).get("id") or [""])[0]:
-            read_number, fault = self.server.begin_request(batch_id, self.path)
-            try:
-                self._answer_bulk(batch_id, read_number, fault)
-            finally:
-                self.server.end_request()
-        else:
+        elif not item_id:
             self._error("missing_id")
+        elif parts.path == BULK_PATH:
+            self._serve(item_id, self._bulk_answer)
+        else:
+            self._serve(item_id, self._single_answer)
 
-    def _answer_bulk(self, batch_id: str, read_number: int, fault: Fault | None) -> None:
-        time.sleep(self.server.latency + (fault.delay if fault else 0.0))
-        if fault and fault.action == "reset":
-            self._reset_connection()
-        elif fault and (fault.status != 200 or fault.body is not None):
-            self.server.record_served(fault.body)
-            self._send(fault.status, fault.body, fault.headers)
-        elif self._authorised():
-            batch = self.server.catalog.get(batch_id)
-            if batch is None:
-                self._error("unknown_id")
-                return
-            document = batch.document(read_number)
-            self.server.record_served(document)
-            body = json.dumps(document).encode()
-            if fault and fault.action == "truncate":
-                self._send_truncated(body)
-            else:
-                self._send(200, body, fault.headers if fault else {})
+    def _serve(
+        self,
+        subject: str,
+        answer: t.Callable[[str, int], tuple[int, dict[str, t.Any]]],
+        *,
+        needs_phone_search: bool = True,
+    ) -> None:
+        """Count the request, play its scripted fault if any, else answer like Enrow."""
+        read_number, fault = self.server.begin_request(subject, self.path)
+        try:
+            time.sleep(self.server.latency + (fault.delay if fault else 0.0))
+            if fault and fault.action == "reset":
+                self._reset_connection()
+            elif fault and (fault.status != 200 or fault.body is not None):
+                self.server.record_served(fault.body)
+                self._send(fault.status, fault.body, fault.headers)
+            elif self._authorised(needs_phone_search=needs_phone_search):
+                status, document = answer(subject, read_number)
+                body = json.dumps(document).encode()
+                if fault and fault.action == "truncate":
+                    self._send_truncated(body)
+                else:
+                    self._send(status, body, fault.headers if fault else {})
+        finally:
+            self.server.end_request()
+
+    def _bulk_answer(self, batch_id: str, read_number: int) -> tuple[int, dict[str, t.Any]]:
+        batch = self.server.catalog.get(batch_id)
+        if batch is None:
+            return ERROR_MESSAGES["unknown_id"][0], {"message": ERROR_MESSAGES["unknown_id"][1]}
+        document = batch.document(read_number)
+        self.server.record_served(document)
+        return 200, document
+
+    def _single_answer(self, search_id: str, read_number: int) -> tuple[int, dict[str, t.Any]]:
+        search = self.server.catalog.get_single(search_id)
+        if search is None:
+            # Documented: an unknown single search id answers 500, like a server fault.
+            return 500, {"message": "Internal server error"}
+        status, document = search.answer(read_number)
+        self.server.record_served(document)
+        return status, document
+
+    def _account_answer(self, _subject: str, _read_number: int) -> tuple[int, dict[str, t.Any]]:
+        return 200, dict(self.server.catalog.account)
 
     def do_POST(self) -> None:
         """The control API: reset, and scripted faults."""
@@ -258,7 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(404, {"message": "Not found"})
 
-    def _authorised(self) -> bool:
+    def _authorised(self, *, needs_phone_search: bool = True) -> bool:
         key = self.headers.get("x-api-key")
         if not key:
             self._error("no_key")
@@ -266,7 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
         if key not in self.server.api_keys:
             self._error("bad_key")
             return False
-        if not self.server.phone_search_allowed:
+        if needs_phone_search and not self.server.phone_search_allowed:
             self._error("not_allowed")
             return False
         return True

@@ -22,9 +22,12 @@ from requests.adapters import HTTPAdapter
 
 from tap_enrow_phone.errors import (
     BatchError,
+    EnrowTapError,
     FatalApiError,
     RetriesExhaustedError,
+    SingleSearchError,
     UnknownBatchError,
+    UnknownSingleSearchError,
 )
 
 if t.TYPE_CHECKING:
@@ -33,6 +36,8 @@ if t.TYPE_CHECKING:
 LOGGER = logging.getLogger("tap-enrow-phone")
 
 BULK_RESULTS_PATH = "/phone/bulk"
+SINGLE_RESULT_PATH = "/phone/single"
+ACCOUNT_INFO_PATH = "/account/info"
 # Messages the API uses for an id it cannot serve (400 today, 404 in older docs).
 UNKNOWN_BATCH_MESSAGES = ("could not retrieve bulk search results", "not found")
 RETRIED_STATUSES = frozenset(
@@ -61,10 +66,13 @@ class RetryPolicy:
 class _TransientError(Exception):
     """A fault worth retrying; carries what the log line and the final error show."""
 
-    def __init__(self, what: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, what: str, retry_after: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(what)
         self.what = what
         self.retry_after = retry_after
+        self.status = status
 
 
 class EnrowClient:
@@ -107,9 +115,75 @@ class EnrowClient:
 
     def get_bulk_results(self, batch_id: str) -> object:
         """The decoded `GET /phone/bulk?id=` document for one batch."""
-        return self._get_json(BULK_RESULTS_PATH, {"id": batch_id}, subject=batch_id)
 
-    def _get_json(self, path: str, params: dict[str, str], *, subject: str) -> object:
+        def refused(status: int, lowered_message: str) -> BatchError:
+            if status in {400, 404} and any(m in lowered_message for m in UNKNOWN_BATCH_MESSAGES):
+                return UnknownBatchError(
+                    batch_id,
+                    "Enrow does not know this id or its results have expired "
+                    f"(HTTP {status}). Check the id, or remove it from batch_ids.",
+                )
+            return BatchError(
+                batch_id,
+                f"the API refused the request (HTTP {status}). Check that the id is "
+                "a bulk phone search id as returned by POST /phone/bulk.",
+            )
+
+        return self._get_json(
+            BULK_RESULTS_PATH, {"id": batch_id}, label=f"Batch {batch_id!r}", refused=refused
+        )
+
+    def get_single_result(self, search_id: str) -> object:
+        """The decoded `GET /phone/single?id=` document (200 result or 202 ongoing).
+
+        Enrow answers an unknown id with a 500, which looks like a server fault. It is
+        retried like one; a 500 that outlasts the retries is then reported for this id
+        alone (`UnknownSingleSearchError`), so the other searches are still read, whereas
+        any other fault that outlasts them (429, 502-504, timeouts) still stops the run.
+        """
+
+        def refused(status: int, _lowered_message: str) -> BatchError:
+            return SingleSearchError(
+                search_id,
+                f"the API refused the request (HTTP {status}). Check that the id is "
+                "a single phone search id as returned by POST /phone/single.",
+            )
+
+        try:
+            return self._get_json(
+                SINGLE_RESULT_PATH,
+                {"id": search_id},
+                label=f"Single search {search_id!r}",
+                refused=refused,
+            )
+        except _PersistentServerError as exc:
+            raise UnknownSingleSearchError(
+                search_id,
+                f"the API answered HTTP 500 to all {exc.attempts} attempts, which is "
+                "how Enrow answers an unknown id. Check the id (as returned by POST "
+                "/phone/single), or remove it from single_search_ids.",
+            ) from None
+
+    def get_account_info(self) -> object:
+        """The decoded `GET /account/info` document (free: it costs no credits)."""
+
+        def refused(status: int, _lowered_message: str) -> FatalApiError:
+            return FatalApiError(
+                f"Account info: the API refused the request (HTTP {status}). Check "
+                "the api_url setting."
+            )
+
+        return self._get_json(ACCOUNT_INFO_PATH, {}, label="Account info", refused=refused)
+
+    def _get_json(
+        self,
+        path: str,
+        params: dict[str, str],
+        *,
+        label: str,
+        refused: Callable[[int, str], EnrowTapError],
+    ) -> object:
+        """GET one document, retrying transient faults; `refused` maps other 4xx."""
         url = self._api_url + path
         attempt = 0
         while True:
@@ -117,19 +191,16 @@ class EnrowClient:
                 raise self._fatal
             attempt += 1
             try:
-                return self._attempt(url, params, subject)
+                return self._attempt(url, params, refused)
             except _TransientError as fault:
                 if attempt > self._retry.max_retries:
-                    raise RetriesExhaustedError(
-                        f"Batch {subject!r}: gave up after {attempt} attempts; "
-                        f"the last one failed with {fault.what}. The Enrow API may be "
-                        "down: run again later, or raise the max_retries or "
-                        "request_timeout setting."
-                    ) from None
+                    if fault.status == HTTPStatus.INTERNAL_SERVER_ERROR:
+                        raise _PersistentServerError(label, attempt, fault.what) from None
+                    raise _exhausted(label, attempt, fault.what) from None
                 wait = self._retry.wait_before_retry(attempt, fault.retry_after)
                 LOGGER.warning(
-                    "Batch %r: %s; retry %d of %d in %.1f s",
-                    subject,
+                    "%s: %s; retry %d of %d in %.1f s",
+                    label,
                     fault.what,
                     attempt,
                     self._retry.max_retries,
@@ -137,7 +208,9 @@ class EnrowClient:
                 )
                 self._sleep(wait)
 
-    def _attempt(self, url: str, params: dict[str, str], subject: str) -> object:
+    def _attempt(
+        self, url: str, params: dict[str, str], refused: Callable[[int, str], EnrowTapError]
+    ) -> object:
         with self._lock:
             self.requests_sent += 1
         try:
@@ -156,9 +229,14 @@ class EnrowClient:
         if status in RETRIED_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             response.close()
-            raise _TransientError(f"HTTP {status}", retry_after)
+            raise _TransientError(f"HTTP {status}", retry_after, status)
         if status >= HTTPStatus.BAD_REQUEST:
-            self._raise_for_error(status, _error_message(response), subject)
+            lowered = _error_message(response).lower()
+            if status in FATAL_STATUSES:
+                fatal = FatalApiError(_fatal_text(status, lowered))
+                self._fatal = fatal
+                raise fatal
+            raise refused(status, lowered)
         try:
             return msgspec.json.decode(response.content)
         except msgspec.DecodeError:
@@ -166,23 +244,21 @@ class EnrowClient:
             # proxy): worth another attempt, like any network fault.
             raise _TransientError(f"HTTP {status} with a body that is not JSON") from None
 
-    def _raise_for_error(self, status: int, message: str, subject: str) -> t.NoReturn:
-        lowered = message.lower()
-        if status in FATAL_STATUSES:
-            fatal = FatalApiError(_fatal_text(status, lowered))
-            self._fatal = fatal
-            raise fatal
-        if status in {400, 404} and any(m in lowered for m in UNKNOWN_BATCH_MESSAGES):
-            raise UnknownBatchError(
-                subject,
-                "Enrow does not know this id or its results have expired "
-                f"(HTTP {status}). Check the id, or remove it from batch_ids.",
-            )
-        raise BatchError(
-            subject,
-            f"the API refused the request (HTTP {status}). Check that the id is "
-            "a bulk phone search id as returned by POST /phone/bulk.",
-        )
+
+class _PersistentServerError(RetriesExhaustedError):
+    """Every attempt answered 500; for single searches that means an unknown id."""
+
+    def __init__(self, label: str, attempts: int, what: str) -> None:
+        super().__init__(str(_exhausted(label, attempts, what)))
+        self.attempts = attempts
+
+
+def _exhausted(label: str, attempts: int, what: str) -> RetriesExhaustedError:
+    return RetriesExhaustedError(
+        f"{label}: gave up after {attempts} attempts; the last one failed with "
+        f"{what}. The Enrow API may be down: run again later, or raise the "
+        "max_retries or request_timeout setting."
+    )
 
 
 def _fatal_text(status: int, lowered_message: str) -> str:

@@ -1,4 +1,4 @@
-"""Turn one `GET /phone/bulk` document into the records of the three streams.
+"""Turn the API's documents into records: bulk results, single results, account info.
 
 The Enrow docs have been rewritten and disagree with themselves (see the API contract),
 so this is where drift is absorbed: `valid` for `found`, string indexes, lower-case
@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import typing as t
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
-from tap_enrow_phone.errors import MalformedBatchError
+from tap_enrow_phone.errors import (
+    BatchError,
+    EnrowTapError,
+    MalformedBatchError,
+    SingleSearchError,
+)
 
 TERMINAL_STATUSES = frozenset({"completed", "failed"})
 KNOWN_STATUSES = TERMINAL_STATUSES | {"ongoing"}
 QUALIFICATIONS = frozenset({"found", "not_found"})
+SINGLE_QUALIFICATIONS = QUALIFICATIONS | {"ongoing"}
 STAT_FIELDS = ("requested", "finished", "found", "credits_cost", "credits_to_refund")
 
 
@@ -112,21 +119,73 @@ def _result_record(batch_id: str, item: object) -> dict[str, t.Any]:
     if not isinstance(item, dict):
         raise _UnreadableItemError
     index = _index(item.get("index"))
+    if index is None:
+        raise _UnreadableItemError
+    return {"batch_id": batch_id, "index": index, **_search_outcome(item, QUALIFICATIONS)}
+
+
+def _search_outcome(item: dict[str, t.Any], qualifications: frozenset[str]) -> dict[str, t.Any]:
+    """The fields one search's outcome has, in a bulk result item or a single answer."""
     qualification = _optional(item, "qualification", str)
-    if index is None or qualification is None:
+    if qualification is None:
         raise _UnreadableItemError
     qualification = qualification.strip().lower()
-    if qualification not in QUALIFICATIONS:
+    if qualification not in qualifications:
         raise _UnreadableItemError
     country = _optional(item, "country", str)
     return {
-        "batch_id": batch_id,
-        "index": index,
         "qualification": qualification,
         "number": _optional(item, "number", str) or None,
         "country": (country or "").strip().upper() or None,
         "custom": item.get("custom"),
         "params": _optional(item, "params", dict),
+    }
+
+
+def parse_single_document(search_id: str, document: object) -> dict[str, t.Any]:
+    """The `single_phone_results` record from one `GET /phone/single` answer.
+
+    A search still running (202) answers only `{"qualification": "ongoing"}`; its
+    record has that qualification and nulls, and the next run reads it again.
+
+    Raises:
+        SingleSearchError: the document is not the documented shape.
+    """
+    if not isinstance(document, dict):
+        raise _malformed(search_id, "the answer is not a JSON object", SingleSearchError)
+    try:
+        outcome = _search_outcome(document, SINGLE_QUALIFICATIONS)
+    except _UnreadableItemError:
+        raise _malformed(
+            search_id,
+            "'qualification' is missing or not found, not_found or ongoing, or a field "
+            "has the wrong type",
+            SingleSearchError,
+        ) from None
+    return {"id": search_id, **outcome}
+
+
+def parse_account_document(document: object, read_at: datetime) -> dict[str, t.Any]:
+    """The `account` record from one `GET /account/info` answer, read at `read_at`.
+
+    Raises:
+        EnrowTapError: the document is not the documented shape.
+    """
+    if not isinstance(document, dict):
+        raise _malformed_account("the answer is not a JSON object")
+    webhooks = document.get("webhooks")
+    if webhooks is not None and not (
+        isinstance(webhooks, list) and all(isinstance(url, str) for url in webhooks)
+    ):
+        raise _malformed_account("'webhooks' is not a list of URLs")
+    try:
+        credits_left = _count("account", "credits", document.get("credits"))
+    except MalformedBatchError:
+        raise _malformed_account("'credits' is not a non-negative whole number") from None
+    return {
+        "read_at": read_at.astimezone(timezone.utc).isoformat(),
+        "credits": credits_left,
+        "webhooks": webhooks,
     }
 
 
@@ -167,10 +226,20 @@ def _count(batch_id: str, name: str, value: object) -> int | None:
     return value
 
 
-def _malformed(batch_id: str, what: str) -> MalformedBatchError:
-    return MalformedBatchError(
-        batch_id,
+def _malformed_account(what: str) -> EnrowTapError:
+    return EnrowTapError(
+        f"Account info: the API answered with an unexpected document: {what}. No "
+        "batch was read; run again, or deselect the account stream and report this to "
+        "Enrow support if it persists."
+    )
+
+
+def _malformed(
+    item_id: str, what: str, error_type: type[BatchError] = MalformedBatchError
+) -> BatchError:
+    return error_type(
+        item_id,
         f"the API answered with an unexpected document: {what}. "
-        "The batch is left unread (it will be read again next run); "
+        f"The {error_type.kind.lower()} is left unread (it will be read again next run); "
         "report this to Enrow support if it persists.",
     )

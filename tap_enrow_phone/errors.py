@@ -35,11 +35,14 @@ class RetriesExhaustedError(FatalApiError):
 
 
 class BatchError(EnrowTapError):
-    """One batch could not be read; the other batches are still synced."""
+    """One batch (or single search) could not be read; the others are still synced."""
+
+    # What the id names, as the message opens with it.
+    kind = "Batch"
 
     def __init__(self, batch_id: str, message: str) -> None:
-        """Keep the batch id apart so the end-of-run summary can list it."""
-        super().__init__(f"Batch {batch_id!r}: {message}")
+        """Keep the id apart so the end-of-run summary can list it."""
+        super().__init__(f"{self.kind} {batch_id!r}: {message}")
         self.batch_id = batch_id
 
 
@@ -49,3 +52,13 @@ class UnknownBatchError(BatchError):
 
 class MalformedBatchError(BatchError):
     """The API answered 200 with a document that is not the documented shape."""
+
+
+class SingleSearchError(BatchError):
+    """One single search could not be read; the others are still synced."""
+
+    kind = "Single search"
+
+
+class UnknownSingleSearchError(SingleSearchError):
+    """The API kept answering 500 for the id, which is how it answers an unknown one."""

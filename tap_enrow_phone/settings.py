@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import typing as t
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,41 +26,63 @@ _FORBIDDEN_IN_ID = re.compile(r"[\s/?&#\x00-\x1f\x7f]")
 _MAX_ID_LENGTH = 200
 
 
-def resolve_batch_ids(config: Mapping[str, t.Any]) -> list[str]:
-    """Ids from `batch_ids` then `batch_ids_file`: trimmed, first-seen order, no repeats."""
+@dataclass(frozen=True)
+class IdSettings:
+    """A kind of id the tap reads: its two settings and where users get the ids."""
+
+    list_setting: str
+    file_setting: str
+    kind: str
+    returned_by: str
+
+
+BATCH_IDS = IdSettings("batch_ids", "batch_ids_file", "Batch id", "POST /phone/bulk")
+SINGLE_SEARCH_IDS = IdSettings(
+    "single_search_ids", "single_search_ids_file", "Single search id", "POST /phone/single"
+)
+
+
+def resolve_ids(config: Mapping[str, t.Any], source: IdSettings) -> list[str]:
+    """Ids from the list setting then the file: trimmed, first-seen order, no repeats."""
     ids: list[str] = []
-    for raw in config.get("batch_ids") or []:
+    for raw in config.get(source.list_setting) or []:
         if not isinstance(raw, str):
             raise ConfigError(
-                "Every entry of batch_ids must be a string; fix the batch_ids setting."
+                f"Every entry of {source.list_setting} must be a string; fix the "
+                f"{source.list_setting} setting."
             )
         ids.append(raw)
-    if file_path := config.get("batch_ids_file"):
-        ids.extend(_read_ids_file(str(file_path)))
+    if file_path := config.get(source.file_setting):
+        ids.extend(_read_ids_file(str(file_path), source))
 
     unique: dict[str, None] = {}
     for raw in ids:
-        batch_id = raw.strip()
-        if batch_id:
-            check_batch_id(batch_id)
-            unique.setdefault(batch_id, None)
-    if not unique:
-        raise ConfigError(
-            "No batch id to read: set batch_ids (TAP_ENROW_PHONE_BATCH_IDS) or "
-            "batch_ids_file to the ids returned when the bulk searches were submitted."
-        )
+        item_id = raw.strip()
+        if item_id:
+            check_id(item_id, source)
+            unique.setdefault(item_id, None)
     return list(unique)
 
 
-def _read_ids_file(file_path: str) -> Iterable[str]:
+def check_some_ids(*id_lists: list[str]) -> None:
+    """Refuse a run with no id of any kind to read."""
+    if not any(id_lists):
+        raise ConfigError(
+            "No id to read: set batch_ids (TAP_ENROW_PHONE_BATCH_IDS) or batch_ids_file "
+            "to the ids returned when the bulk searches were submitted, or "
+            "single_search_ids or single_search_ids_file for single searches."
+        )
+
+
+def _read_ids_file(file_path: str, source: IdSettings) -> Iterable[str]:
     path = Path(file_path).expanduser()
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise ConfigError(
-            f"batch_ids_file {str(path)!r} cannot be read ({reason}); "
-            "point batch_ids_file at a UTF-8 text file with one batch id per line."
+            f"{source.file_setting} {str(path)!r} cannot be read ({reason}); point "
+            f"{source.file_setting} at a UTF-8 text file with one id per line."
         ) from None
     for line in text.splitlines():
         content = line.split("#", 1)[0].strip()
@@ -67,14 +90,14 @@ def _read_ids_file(file_path: str) -> Iterable[str]:
             yield content
 
 
-def check_batch_id(batch_id: str) -> None:
-    """Refuse ids that cannot be a batch id (and could alter the request)."""
-    if _FORBIDDEN_IN_ID.search(batch_id) or len(batch_id) > _MAX_ID_LENGTH:
-        shown = batch_id[:40].encode("unicode_escape").decode("ascii")
+def check_id(item_id: str, source: IdSettings) -> None:
+    """Refuse ids that cannot be an Enrow id (and could alter the request)."""
+    if _FORBIDDEN_IN_ID.search(item_id) or len(item_id) > _MAX_ID_LENGTH:
+        shown = item_id[:40].encode("unicode_escape").decode("ascii")
         raise ConfigError(
-            f"Batch id {shown!r} is not a valid id (it holds whitespace, a control "
+            f"{source.kind} {shown!r} is not a valid id (it holds whitespace, a control "
             "character, '/', '?', '&' or '#', or is over 200 characters); use the bare "
-            "id returned by POST /phone/bulk."
+            f"id returned by {source.returned_by}."
         )
 
 

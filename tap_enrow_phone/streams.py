@@ -1,22 +1,31 @@
-"""Turn each batch's answer into records of the three streams.
+"""Turn the API's answers into the records of the tap's streams.
 
-One request per batch feeds all three: `batches` is the parent stream, partitioned by
+One request per batch feeds three streams: `batches` is the parent stream, partitioned by
 batch id; it fetches the batch once and hands the parsed document to its two child
 streams through the child context. The children pop the document in
-`preprocess_context`, so it never reaches a log line, a metric or the state.
+`preprocess_context`, so it never reaches a log line, a metric or the state. Single
+searches are partitioned by id the same way; the account is read once per run.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 import typing as t
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
 from singer_sdk import SchemaDirectory, Stream, StreamSchema
 
-from tap_enrow_phone.documents import BatchDocument, parse_batch_document
-from tap_enrow_phone.errors import BatchError, MalformedBatchError
+from tap_enrow_phone.documents import (
+    BatchDocument,
+    parse_account_document,
+    parse_batch_document,
+    parse_single_document,
+)
+from tap_enrow_phone.errors import BatchError
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -24,7 +33,7 @@ else:
     from typing_extensions import override
 
 if t.TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from importlib.resources.abc import Traversable
 
     from singer_sdk.helpers.types import Context, Record
@@ -33,6 +42,7 @@ if t.TYPE_CHECKING:
     from tap_enrow_phone.tap import TapEnrowPhone
 
 _DOCUMENT = "document"
+_Parsed = t.TypeVar("_Parsed")
 
 
 def _schemas_dir() -> Path | Traversable:
@@ -46,95 +56,259 @@ def _schemas_dir() -> Path | Traversable:
 SCHEMAS = SchemaDirectory(_schemas_dir())
 
 
-class BatchesStream(Stream):
-    """`batches`: one record per batch read, and the parent of the other two streams."""
-
-    name = "batches"
-    primary_keys = ("id",)
-    schema = StreamSchema(SCHEMAS)
+class _TopLevelStream(Stream):
+    """A stream the tap syncs itself (not a child); tells the tap when it is done."""
 
     def __init__(self, tap: TapEnrowPhone) -> None:
         """Bind the stream to the tap that owns the HTTP client and the run report."""
         super().__init__(tap)
         self._enrow_tap = tap
+
+    @override
+    def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
+        super().finalize_state_progress_markers(state)
+        # `sync_all` calls this right after this stream's sync; after the last stream
+        # the run is over, and its verdict can be given.
+        self._enrow_tap.stream_synced(self)
+
+
+class _IdPartitionedStream(_TopLevelStream):
+    """A top-level stream with one partition per configured id.
+
+    The partition state says which ids are finished (`done`): later runs skip them and
+    read every other id again. Ids are fetched `max_concurrency` at a time, in order.
+    """
+
+    # What one id names, for the log.
+    id_kind: t.ClassVar[str]
+
+    def __init__(self, tap: TapEnrowPhone) -> None:
+        """Start with nothing fetched."""
+        super().__init__(tap)
         self._pending: list[dict[str, str]] | None = None
         self._fetches: Iterator[Fetched[object]] | None = None
-        self._document: BatchDocument | None = None
+
+    def configured_ids(self) -> list[str]:
+        """Every id the settings ask for, in order."""
+        raise NotImplementedError
+
+    def fetch(self, ids: list[str]) -> Iterator[Fetched[object]]:
+        """Fetch the documents of `ids`, in order."""
+        raise NotImplementedError
 
     @property
     @override
     def partitions(self) -> list[dict[str, t.Any]] | None:
-        """One partition per configured batch that the state does not mark as done."""
+        """One partition per configured id that the state does not mark as done."""
         if self._pending is None:
             done = {
                 partition["context"].get("id")
                 for partition in self.state_manager.get_state_partitions() or []
                 if partition.get("done") and isinstance(partition.get("context"), dict)
             }
-            batch_ids = self._enrow_tap.batch_ids
-            # The partition context is the batch's key in `batches`: the SDK copies it
+            ids = self.configured_ids()
+            # The partition context is the key `id` of the record: the SDK copies it
             # into the record, where `id` already is.
-            self._pending = [{"id": b} for b in batch_ids if b not in done]
+            self._pending = [{"id": i} for i in ids if i not in done]
             self.logger.info(
-                "%d batch(es) to read; %d skipped, finished in an earlier run.",
+                "%d %s(es) to read; %d skipped, finished in an earlier run.",
                 len(self._pending),
-                len(batch_ids) - len(self._pending),
+                self.id_kind,
+                len(ids) - len(self._pending),
             )
         return self._pending
+
+    def next_fetched(self, item_id: str) -> Fetched[object]:
+        """The fetched document of the partition being synced."""
+        if self._fetches is None:
+            self._fetches = self.fetch([p["id"] for p in self.partitions or []])
+        fetched = next(self._fetches)
+        if fetched.batch_id != item_id:  # pragma: no cover - a broken invariant
+            msg = f"fetched {fetched.batch_id!r} while syncing {item_id!r}"
+            raise RuntimeError(msg)
+        return fetched
+
+    def parse_or_report(
+        self, fetched: Fetched[object], parse: Callable[[str, object], _Parsed]
+    ) -> _Parsed | None:
+        """`parse` of the fetched document, or None once its error was reported.
+
+        Either way the run goes on with the other ids.
+        """
+        if fetched.error is not None:
+            self._enrow_tap.report_batch_error(fetched.error)
+            return None
+        try:
+            return parse(fetched.batch_id, fetched.value)
+        except BatchError as error:
+            self._enrow_tap.report_batch_error(error)
+            return None
+
+    def mark_emitted(self, context: Context, status: str, *, done: bool) -> None:
+        """Record in the state, and write out, what the partition's records said.
+
+        Called only after the records were written, so `done` never runs ahead of them.
+        """
+        partition_state = self.get_context_state(context)
+        partition_state["status"] = status
+        partition_state["done"] = done
+        self.state_manager.is_flushed = False
+        self._write_state_message()
+
+
+@dataclass
+class _RunningBatch:
+    """A batch found running, waiting to be polled once the other batches are out."""
+
+    document: BatchDocument
+    last_read: float
+    deadline: float
+
+
+class BatchesStream(_IdPartitionedStream):
+    """`batches`: one record per batch read, and the parent of the other two streams."""
+
+    name = "batches"
+    primary_keys = ("id",)
+    schema = StreamSchema(SCHEMAS)
+    id_kind = "batch"
+
+    def __init__(self, tap: TapEnrowPhone) -> None:
+        """Start with no document and no batch waited for."""
+        super().__init__(tap)
+        self._document: BatchDocument | None = None
+        self._running: dict[str, _RunningBatch] = {}
+
+    @override
+    def configured_ids(self) -> list[str]:
+        return self._enrow_tap.batch_ids
+
+    @override
+    def fetch(self, ids: list[str]) -> Iterator[Fetched[object]]:
+        return self._enrow_tap.fetch_batches(ids)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[Record]:
         if context is None:  # the SDK asks once with no context when no batch is left
             return
-        fetched = next(self._fetch_iterator())
         batch_id = context["id"]
-        if fetched.batch_id != batch_id:  # pragma: no cover - a broken invariant
-            msg = f"fetched batch {fetched.batch_id!r} while syncing {batch_id!r}"
-            raise RuntimeError(msg)
-        if fetched.error is not None:
-            self._enrow_tap.report_batch_error(fetched.error)
+        if batch_id in self._running:
+            document = self._poll_until_finished(batch_id, self._running.pop(batch_id))
+        else:
+            document = self._read(self.next_fetched(batch_id))
+            if document is not None and self._wait_for(context, document):
+                return
+        if document is None:
             return
-        try:
-            document = parse_batch_document(batch_id, fetched.value)
-        except MalformedBatchError as error:
-            self._enrow_tap.report_batch_error(error)
-            return
-        if document.rejected_results:
-            self._enrow_tap.report_batch_error(
-                BatchError(
-                    batch_id,
-                    f"{document.rejected_results} result item(s) are not the documented "
-                    "shape and were skipped; the batch stays unfinished so the next run "
-                    "reads it again.",
-                )
-            )
 
         self._document = document
         yield document.batch
         # The SDK resumes this generator only after the record and both child streams'
         # records were written, so the state may now say what was emitted.
         self._document = None
-        partition_state = self.get_context_state(context)
-        partition_state["status"] = document.status
-        partition_state["done"] = document.is_terminal
-        self.state_manager.is_flushed = False
-        self._write_state_message()
+        self.mark_emitted(context, document.status, done=document.is_terminal)
 
-    @override
-    def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
-        super().finalize_state_progress_markers(state)
-        # `sync_all` calls this right after the sync of this, the only top-level
-        # stream: the run is over, and its verdict can be given.
-        self._enrow_tap.finish_run()
+    def _read(self, fetched: Fetched[object]) -> BatchDocument | None:
+        """The parsed document, or None once its error was reported."""
+        document = self.parse_or_report(fetched, parse_batch_document)
+        if document is not None and document.rejected_results:
+            self._enrow_tap.report_batch_error(
+                BatchError(
+                    fetched.batch_id,
+                    f"{document.rejected_results} result item(s) are not the documented "
+                    "shape and were skipped; the batch stays unfinished so the next run "
+                    "reads it again.",
+                )
+            )
+        return document
+
+    def _wait_for(self, context: Context, document: BatchDocument) -> bool:
+        """Put a running batch off until after the others, when waiting is on.
+
+        Its partition is visited again at the end of the list, so the batches behind it
+        are emitted without waiting, and the output order stays deterministic: finished
+        batches in id order, then the ones waited for, in id order.
+        """
+        waiting = self._enrow_tap.waiting
+        if document.status != "ongoing" or waiting is None or self._pending is None:
+            return False
+        now = time.monotonic()
+        self._running[document.batch_id] = _RunningBatch(document, now, now + waiting.max_wait)
+        self._pending.append(dict(context))
+        self.logger.info(
+            "Batch %r is still running; it will be polled after the other batches.",
+            document.batch_id,
+        )
+        return True
+
+    def _poll_until_finished(self, batch_id: str, running: _RunningBatch) -> BatchDocument | None:
+        """Read the batch every poll_interval until it finishes or max_wait is up."""
+        waiting = self._enrow_tap.waiting
+        if waiting is None:  # pragma: no cover - only waited for when waiting is on
+            return running.document
+        document = running.document
+        while document.status == "ongoing":
+            next_read = max(running.last_read + waiting.poll_interval, time.monotonic())
+            if next_read > running.deadline:
+                self.logger.info(
+                    "Batch %r is still running after max_wait (%g s); it is emitted as "
+                    "ongoing and read again next run.",
+                    batch_id,
+                    waiting.max_wait,
+                )
+                break
+            time.sleep(max(next_read - time.monotonic(), 0.0))
+            read = self._read(next(self.fetch([batch_id])))
+            running.last_read = time.monotonic()
+            if read is None:
+                return None
+            document = read
+        return document
 
     @override
     def get_child_context(self, record: Record, context: Context | None) -> Context:
         return {"batch_id": record["id"], _DOCUMENT: self._document}
 
-    def _fetch_iterator(self) -> Iterator[Fetched[object]]:
-        if self._fetches is None:
-            self._fetches = self._enrow_tap.fetch_batches([p["id"] for p in self.partitions or []])
-        return self._fetches
+
+class SinglePhoneResultsStream(_IdPartitionedStream):
+    """`single_phone_results`: one record per single search read."""
+
+    name = "single_phone_results"
+    primary_keys = ("id",)
+    schema = StreamSchema(SCHEMAS)
+    id_kind = "single search"
+
+    @override
+    def configured_ids(self) -> list[str]:
+        return self._enrow_tap.single_search_ids
+
+    @override
+    def fetch(self, ids: list[str]) -> Iterator[Fetched[object]]:
+        return self._enrow_tap.fetch_single_results(ids)
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        if context is None:  # the SDK asks once with no context when no id is left
+            return
+        record = self.parse_or_report(self.next_fetched(context["id"]), parse_single_document)
+        if record is None:
+            return
+        yield from self._enrow_tap.with_phone_details([record])
+        qualification = record["qualification"]
+        self.mark_emitted(context, qualification, done=qualification != "ongoing")
+
+
+class AccountStream(_TopLevelStream):
+    """`account`: the credit balance and webhooks, read once per run."""
+
+    name = "account"
+    primary_keys = ("read_at",)
+    schema = StreamSchema(SCHEMAS)
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[Record]:
+        document = self._enrow_tap.client.get_account_info()
+        yield parse_account_document(document, read_at=datetime.now(timezone.utc))
 
 
 class _BatchChildStream(Stream):
@@ -148,6 +322,7 @@ class _BatchChildStream(Stream):
     def __init__(self, tap: TapEnrowPhone) -> None:
         """Start with no document; the parent hands one over per batch."""
         super().__init__(tap)
+        self._enrow_tap = tap
         self._document: BatchDocument | None = None
 
     @override
@@ -185,4 +360,4 @@ class PhoneResultsStream(_BatchChildStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        return self._take_document().results
+        return self._enrow_tap.with_phone_details(self._take_document().results)

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import sys
 import typing as t
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cached_property
 from importlib import metadata
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_enrow_phone import settings
 from tap_enrow_phone.client import EnrowClient, RetryPolicy
+from tap_enrow_phone.documents import parse_account_document
 from tap_enrow_phone.errors import ConfigError, EnrowTapError, UnknownBatchError
 from tap_enrow_phone.fetcher import fetch_in_order
-from tap_enrow_phone.streams import BatchesStream, BatchStatsStream, PhoneResultsStream
+from tap_enrow_phone.phone_details import PhoneDetails
+from tap_enrow_phone.streams import (
+    AccountStream,
+    BatchesStream,
+    BatchStatsStream,
+    PhoneResultsStream,
+    SinglePhoneResultsStream,
+)
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -23,9 +36,11 @@ else:
 
 if t.TYPE_CHECKING:
     import logging
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
+    import click
     from singer_sdk import Stream
+    from singer_sdk.helpers.types import Record
 
     from tap_enrow_phone.errors import BatchError
     from tap_enrow_phone.fetcher import Fetched
@@ -34,6 +49,8 @@ DEFAULT_REQUEST_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_RETRY_MAX_WAIT = 60.0
 DEFAULT_MAX_CONCURRENCY = 8
+DEFAULT_POLL_INTERVAL = 30.0
+DEFAULT_MAX_WAIT = 600.0
 
 
 # The tap's own settings; the SDK adds its built-in ones (stream maps, ...) to the
@@ -64,6 +81,26 @@ SETTINGS = th.PropertiesList(
         description=(
             "Path to a UTF-8 text file with one batch id per line; blank lines and "
             "text after '#' are ignored. Merged with batch_ids."
+        ),
+    ),
+    th.Property(
+        "single_search_ids",
+        th.ArrayType(th.StringType),
+        title="Single search ids",
+        description=(
+            "Ids of single phone searches to read (GET /phone/single), as returned by "
+            "POST /phone/single. Merged with single_search_ids_file; trimmed and "
+            "de-duplicated, first seen first. A run needs at least one batch or single "
+            "search id."
+        ),
+    ),
+    th.Property(
+        "single_search_ids_file",
+        th.StringType,
+        title="Single search ids file",
+        description=(
+            "Path to a UTF-8 text file with one single search id per line; blank lines "
+            "and text after '#' are ignored. Merged with single_search_ids."
         ),
     ),
     th.Property(
@@ -129,7 +166,59 @@ SETTINGS = th.PropertiesList(
             "them; set this to true to log a warning and exit 0 instead."
         ),
     ),
+    th.Property(
+        "wait_for_running_batches",
+        th.BooleanType,
+        default=False,
+        title="Wait for running batches",
+        description=(
+            "When true, batches found ongoing are polled every poll_interval seconds, "
+            "after the other batches were emitted, until they are completed or failed "
+            "or max_wait is up; a batch still running then is emitted as ongoing and "
+            "read again next run. When false, a running batch is read again next run."
+        ),
+    ),
+    th.Property(
+        "poll_interval",
+        th.NumberType,
+        default=DEFAULT_POLL_INTERVAL,
+        title="Poll interval (seconds)",
+        description=(
+            "With wait_for_running_batches, seconds between two reads of a running "
+            "batch. Must be above zero."
+        ),
+    ),
+    th.Property(
+        "max_wait",
+        th.NumberType,
+        default=DEFAULT_MAX_WAIT,
+        title="Longest wait for a running batch (seconds)",
+        description=(
+            "With wait_for_running_batches, how long a batch is waited for, counted "
+            "from its first read in the run. Must be above zero."
+        ),
+    ),
+    th.Property(
+        "phone_details",
+        th.BooleanType,
+        default=False,
+        title="Phone details",
+        description=(
+            "When true, found numbers in phone_results and single_phone_results get "
+            "number_type (mobile, fixed_line, fixed_line_or_mobile, voip, ...), "
+            "number_valid and number_national, from the phonenumbers package: install "
+            "the tap as tap-enrow-phone[phone-details]."
+        ),
+    ),
 )
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How running batches are waited for, when `wait_for_running_batches` is on."""
+
+    poll_interval: float
+    max_wait: float
 
 
 class TapEnrowPhone(Tap):
@@ -141,7 +230,9 @@ class TapEnrowPhone(Tap):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401 - the SDK's
         """Set up the run's error report before the SDK validates config."""
-        self._batch_ids: list[str] = []
+        self._batch_ids: list[str] | None = None
+        self._single_search_ids: list[str] | None = None
+        self._phone_details: PhoneDetails | None = None
         self._batch_errors: list[BatchError] = []
         super().__init__(*args, **kwargs)
 
@@ -165,14 +256,44 @@ class TapEnrowPhone(Tap):
         settings.check_number(config, "max_concurrency", whole=True)
         settings.check_number(config, "retry_max_wait", whole=False)
         settings.check_number(config, "max_retries", whole=True, allow_zero=True)
-        self._batch_ids = settings.resolve_batch_ids(config)
+        settings.check_number(config, "poll_interval", whole=False)
+        settings.check_number(config, "max_wait", whole=False)
+        self._batch_ids = settings.resolve_ids(config, settings.BATCH_IDS)
+        self._single_search_ids = settings.resolve_ids(config, settings.SINGLE_SEARCH_IDS)
+        settings.check_some_ids(self._batch_ids, self._single_search_ids)
+        self._phone_details = PhoneDetails() if config.get("phone_details") else None
 
     @property
     def batch_ids(self) -> list[str]:
-        """The configured ids, merged, trimmed and de-duplicated."""
-        if not self._batch_ids:
-            self._batch_ids = settings.resolve_batch_ids(self.config)
+        """The configured batch ids, merged, trimmed and de-duplicated."""
+        if self._batch_ids is None:
+            self._batch_ids = settings.resolve_ids(self.config, settings.BATCH_IDS)
         return self._batch_ids
+
+    @property
+    def single_search_ids(self) -> list[str]:
+        """The configured single search ids, merged, trimmed and de-duplicated."""
+        if self._single_search_ids is None:
+            self._single_search_ids = settings.resolve_ids(self.config, settings.SINGLE_SEARCH_IDS)
+        return self._single_search_ids
+
+    @property
+    def waiting(self) -> Waiting | None:
+        """How running batches are waited for, or None when they are not."""
+        if not self.config.get("wait_for_running_batches", False):
+            return None
+        return Waiting(
+            poll_interval=float(self.config.get("poll_interval", DEFAULT_POLL_INTERVAL)),
+            max_wait=float(self.config.get("max_wait", DEFAULT_MAX_WAIT)),
+        )
+
+    def with_phone_details(self, records: Iterable[Record]) -> Iterable[Record]:
+        """The records, with phone details added when the phone_details setting is on."""
+        if not self.config.get("phone_details"):
+            return records
+        if self._phone_details is None:
+            self._phone_details = PhoneDetails()
+        return self._phone_details.add_to(records)
 
     @cached_property
     def client(self) -> EnrowClient:
@@ -203,8 +324,12 @@ class TapEnrowPhone(Tap):
         """Fetch the given batches in order, `max_concurrency` at a time."""
         return fetch_in_order(batch_ids, self.client.get_bulk_results, self.max_concurrency)
 
+    def fetch_single_results(self, search_ids: list[str]) -> Iterator[Fetched[object]]:
+        """Fetch the given single searches in order, `max_concurrency` at a time."""
+        return fetch_in_order(search_ids, self.client.get_single_result, self.max_concurrency)
+
     def report_batch_error(self, error: BatchError) -> None:
-        """Note a batch that could not be read; the run goes on with the others."""
+        """Note a batch or single search that could not be read; the others go on."""
         ignored = isinstance(error, UnknownBatchError) and self.config.get(
             "ignore_unknown_batches", False
         )
@@ -215,31 +340,87 @@ class TapEnrowPhone(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
+        # The SDK syncs streams in name order: `account` first, so when it is selected a
+        # bad key is reported by that one free request, before any batch is read; then
+        # `batches` (with its children), then `single_phone_results`.
         streams: list[Stream] = [
+            AccountStream(self),
             BatchesStream(self),
             BatchStatsStream(self),
             PhoneResultsStream(self),
+            SinglePhoneResultsStream(self),
         ]
         for stream in streams:
             stream.logger.addFilter(_drop_generic_line_for_explained_errors)
         return streams
 
-    def finish_run(self) -> None:
-        """Close the client; fail the run if any batch could not be read.
+    def stream_synced(self, stream: Stream) -> None:
+        """Note that a top-level stream is done; after the last one, end the run."""
+        # `sync_all` syncs the selected top-level streams in this order.
+        synced = [
+            s
+            for s in self.streams.values()
+            if not s.parent_stream_type and (s.selected or s.has_selected_descendents)
+        ]
+        if synced and stream is synced[-1]:
+            self.finish_run()
 
-        Called once every batch was synced, so one unreadable batch never costs the
+    def finish_run(self) -> None:
+        """Close the client; fail the run if any batch or single search could not be read.
+
+        Called once every stream was synced, so one unreadable id never costs the
         others their records or their state.
         """
         if "client" in self.__dict__:
             self.client.close()
         if self._batch_errors:
+            counts = Counter(error.kind for error in self._batch_errors)
+            what = " and ".join(f"{count} {kind.lower()}(es)" for kind, count in counts.items())
             failed = ", ".join(repr(error.batch_id) for error in self._batch_errors)
             msg = (
-                f"{len(self._batch_errors)} batch(es) could not be read: {failed}. "
-                "Every other batch was synced; see the lines above for what to do "
-                "about each."
+                f"{what} could not be read: {failed}. Everything else was synced; see "
+                "the lines above for what to do about each."
             )
             raise EnrowTapError(msg)
+
+    def check_connection(self) -> None:
+        """Read the free GET /account/info: proves the URL and the key, reads no batch."""
+        try:
+            account = parse_account_document(
+                self.client.get_account_info(), datetime.now(timezone.utc)
+            )
+        finally:
+            self.client.close()
+        self.logger.info(
+            "Connection test passed: the API key was accepted; %s credits left.",
+            account["credits"],
+        )
+
+    @classmethod
+    @override
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        # The SDK's test syncs one record of every stream, which here means reading
+        # batches; a connection check needs only the free account read. Its errors are
+        # explained in one line, not in the traceback a CLI callback would print.
+        if value != CliTestOptionValue.All.value:
+            super().cb_test(ctx, param, value)
+            return
+        config_input = ctx.params.get("config")
+        try:
+            tap = cls(
+                config=getattr(config_input, "config", None),
+                parse_env_config=getattr(config_input, "parse_env", False),
+                validate_config=True,
+            )
+            tap.check_connection()
+        except ConfigValidationError as exc:
+            for error in exc.errors:
+                cls.logger.error("%s", error)  # noqa: TRY400
+            ctx.exit(1)
+        except EnrowTapError as exc:
+            cls.logger.error("Connection test failed: %s", exc)  # noqa: TRY400
+            ctx.exit(1)
+        ctx.exit()
 
     @classmethod
     @override

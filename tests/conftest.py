@@ -14,6 +14,9 @@ ONGOING = "b-demo-ongoing-then-completed"
 FAILED = "b-demo-failed"
 EXPIRED = "b-demo-expired"
 READABLE_DEMO_IDS = [COMPLETED, LEGACY, ONGOING, FAILED]
+SINGLE_FOUND = "s-demo-found"
+SINGLE_NOT_FOUND = "s-demo-not-found"
+SINGLE_ONGOING = "s-demo-ongoing-then-found"
 
 
 @pytest.fixture

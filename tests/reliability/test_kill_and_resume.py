@@ -36,7 +36,7 @@ WATCHDOG_SECONDS = 60
 
 
 def _run_until_killed(config_path: Path, stderr_path: Path) -> tuple[SyncOutput, int]:
-    """Start the tap, SIGKILL it after a few STATE messages; what reached stdout."""
+    """Start the tap, SIGKILL it after a few batches were marked done; what reached stdout."""
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(  # noqa: S603
             [TAP_EXECUTABLE, "--config", str(config_path)],
@@ -54,7 +54,7 @@ def _run_until_killed(config_path: Path, stderr_path: Path) -> tuple[SyncOutput,
         states = 0
         for line in process.stdout:
             received += line
-            if line.endswith(b"\n") and json.loads(line)["type"] == "STATE":
+            if line.endswith(b"\n") and _marks_a_batch_done(json.loads(line)):
                 states += 1
             if states == STATES_BEFORE_KILL:
                 os.kill(process.pid, signal.SIGKILL)
@@ -67,6 +67,14 @@ def _run_until_killed(config_path: Path, stderr_path: Path) -> tuple[SyncOutput,
     complete = received[: received.rfind(b"\n") + 1].decode()
     messages = [json.loads(line) for line in complete.splitlines() if line.strip()]
     return SyncOutput(messages, stderr=stderr_path.read_text(), returncode=returncode), states
+
+
+def _marks_a_batch_done(message: dict[str, t.Any]) -> bool:
+    """A STATE message that records progress through the batches (not the account)."""
+    if message["type"] != "STATE":
+        return False
+    partitions = message["value"]["bookmarks"].get("batches", {}).get("partitions", [])
+    return any(partition.get("done") for partition in partitions)
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 3])
