@@ -24,12 +24,14 @@ REQUIRED_CAPABILITIES = {
     "schema-flattening",
     "batch",
 }
-# Meltano's setting kind for each JSON type; secrets are `password`.
+# Meltano's setting kind for each JSON type; secrets are `password`. Numbers are
+# `integer`: Meltano 4.4 turns a `decimal` value from the environment into a Decimal it
+# then cannot write to the tap's config file, so the run crashes.
 KIND_OF_TYPE = {
     "string": "string",
     "array": "array",
     "integer": "integer",
-    "number": "decimal",
+    "number": "integer",
     "boolean": "boolean",
     "object": "object",
 }
