@@ -30,10 +30,11 @@ class MeltanoProject:
     sys_dir: Path
     state_dir: Path
     env: dict[str, str] = field(default_factory=dict)
+    root: Path = REPO
 
     def for_test(self, state_dir: Path, **env: str) -> MeltanoProject:
         """The same installed plugins, with a fresh system database and extra env."""
-        return MeltanoProject(self.sys_dir, state_dir, {**self.env, **env})
+        return MeltanoProject(self.sys_dir, state_dir, {**self.env, **env}, self.root)
 
     def point_tap_at(self, api_url: str, batch_ids: list[str]) -> None:
         """Read these batches from the fake, through env vars as a user would set them."""
@@ -56,7 +57,7 @@ class MeltanoProject:
         env.update(self.env)
         done = subprocess.run(  # noqa: S603 - our own meltano, fixed arguments
             [MELTANO, *args],
-            cwd=REPO,
+            cwd=self.root,
             env=env,
             capture_output=True,
             text=True,
