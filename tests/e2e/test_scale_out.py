@@ -6,7 +6,7 @@ import json
 import typing as t
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.conftest import COMPLETED, FAILED, LEGACY
+from tests.conftest import COMPLETED, FAILED, LEGACY, ONGOING
 from tests.e2e.meltano_project import MeltanoProject
 from tests.e2e.served import last_served_rows
 from tests.e2e.warehouse import postgres_rows
@@ -20,7 +20,7 @@ if t.TYPE_CHECKING:
     from fake_enrow import FakeEnrowServer
 
 EXAMPLE_START = "    # - name: tap-enrow-phone--eu"
-EU_IDS = [COMPLETED, LEGACY]
+EU_IDS = [COMPLETED, LEGACY, ONGOING]
 US_IDS = ["gen-us-40", FAILED]
 
 
@@ -56,6 +56,11 @@ def test_instances_run_in_parallel_each_with_its_own_ids_and_state(
     del project.env["TAP_ENROW_PHONE_BATCH_IDS"]  # each instance reads its own file
     project("install", "tap-enrow-phone--eu", "tap-enrow-phone--us", "target-postgres")
 
+    # The first run creates the tables; two targets creating the same table at the same
+    # instant collide in Postgres, so the README says to run one instance alone first.
+    project("run", "tap-enrow-phone--eu", "target-postgres")
+    # In parallel: eu reads its batch that was ongoing, us its two batches, both into the
+    # same tables.
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = [
             pool.submit(project, "run", f"tap-enrow-phone--{region}", "target-postgres")
@@ -64,7 +69,7 @@ def test_instances_run_in_parallel_each_with_its_own_ids_and_state(
         for run in runs:
             run.result()
 
-    assert fake_api.stats()["requests"] == dict.fromkeys(EU_IDS + US_IDS, 1)
+    assert fake_api.stats()["requests"] == {**dict.fromkeys(EU_IDS + US_IDS, 1), ONGOING: 2}
     assert postgres_rows(pg, pg_schema) == last_served_rows(fake_api, EU_IDS + US_IDS)
     for region, ids in (("eu", EU_IDS), ("us", US_IDS)):
         state_id = f"dev:tap-enrow-phone--{region}-to-target-postgres"
