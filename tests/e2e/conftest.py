@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import typing as t
 import uuid
+from dataclasses import dataclass
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from tests.e2e.meltano_project import RUN_PLUGINS, MeltanoProject
+from tests.e2e.served import Rows, last_served_rows
+from tests.e2e.warehouse import postgres_rows
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -95,3 +98,36 @@ def pg(postgres_dsn: str) -> t.Iterator[psycopg.Connection[t.Any]]:
     """A connection for reading back what was loaded."""
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
         yield conn
+
+
+@dataclass
+class PostgresLoad:
+    """A test's Meltano project loading its own Postgres schema from the fake."""
+
+    meltano: MeltanoProject
+    fake: FakeEnrowServer
+    conn: psycopg.Connection[t.Any]
+    schema: str
+
+    def loaded(self) -> Rows:
+        """Every row of the three tables, the tap's columns only."""
+        return postgres_rows(self.conn, self.schema)
+
+    def served(self, batch_ids: list[str]) -> Rows:
+        """What the fake last served for these batches, as rows."""
+        return last_served_rows(self.fake, batch_ids)
+
+    def requests(self) -> dict[str, int]:
+        """Requests the fake received per batch id."""
+        return t.cast("dict[str, int]", self.fake.stats()["requests"])
+
+
+@pytest.fixture
+def postgres_load(
+    meltano: MeltanoProject,
+    fake_api: FakeEnrowServer,
+    pg: psycopg.Connection[t.Any],
+    pg_schema: str,
+) -> PostgresLoad:
+    """Meltano, the fake and a Postgres schema of this test's own, together."""
+    return PostgresLoad(meltano, fake_api, pg, pg_schema)

@@ -8,16 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.conftest import COMPLETED, FAILED, LEGACY, ONGOING
 from tests.e2e.meltano_project import MeltanoProject
-from tests.e2e.served import last_served_rows
-from tests.e2e.warehouse import postgres_rows
 from tests.helpers import REPO
 
 if t.TYPE_CHECKING:
     from pathlib import Path
 
-    import psycopg
-
-    from fake_enrow import FakeEnrowServer
+    from tests.e2e.conftest import PostgresLoad
 
 EXAMPLE_START = "    # - name: tap-enrow-phone--eu"
 EU_IDS = [COMPLETED, LEGACY, ONGOING]
@@ -43,16 +39,12 @@ def scale_out_project(root: Path) -> None:
 
 
 def test_instances_run_in_parallel_each_with_its_own_ids_and_state(
-    meltano: MeltanoProject,
-    fake_api: FakeEnrowServer,
-    pg_schema: str,
-    pg: psycopg.Connection[t.Any],
-    tmp_path: Path,
+    postgres_load: PostgresLoad, tmp_path: Path
 ) -> None:
     root = tmp_path / "project"
     root.mkdir()
     scale_out_project(root)
-    project = MeltanoProject(tmp_path / "sys", tmp_path, dict(meltano.env), root)
+    project = MeltanoProject(tmp_path / "sys", tmp_path, dict(postgres_load.meltano.env), root)
     del project.env["TAP_ENROW_PHONE_BATCH_IDS"]  # each instance reads its own file
     project("install", "tap-enrow-phone--eu", "tap-enrow-phone--us", "target-postgres")
 
@@ -69,8 +61,8 @@ def test_instances_run_in_parallel_each_with_its_own_ids_and_state(
         for run in runs:
             run.result()
 
-    assert fake_api.stats()["requests"] == {**dict.fromkeys(EU_IDS + US_IDS, 1), ONGOING: 2}
-    assert postgres_rows(pg, pg_schema) == last_served_rows(fake_api, EU_IDS + US_IDS)
+    assert postgres_load.requests() == {**dict.fromkeys(EU_IDS + US_IDS, 1), ONGOING: 2}
+    assert postgres_load.loaded() == postgres_load.served(EU_IDS + US_IDS)
     for region, ids in (("eu", EU_IDS), ("us", US_IDS)):
         state_id = f"dev:tap-enrow-phone--{region}-to-target-postgres"
         state = json.loads(project("state", "get", state_id).stdout)
