@@ -64,7 +64,8 @@ def postgres_dsn() -> str:
     except psycopg.OperationalError as exc:
         reason = (
             f"Postgres is not reachable at {PG_HOST}:{PG_PORT} (user {PG_USER}, database "
-            f"{PG_DATABASE}): {str(exc).strip()}. Start it, or set PGHOST/PGPORT/PGUSER/PGDATABASE."
+            f"{PG_DATABASE}): {' '.join(str(exc).split())} Start it, or set PGHOST/PGPORT/PGUSER/"
+            "PGDATABASE."
         )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true and {reason}")
