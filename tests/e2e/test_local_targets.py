@@ -1,12 +1,13 @@
-"""`meltano run tap-enrow-phone target-duckdb`: the embedded default, row counts checked."""
+"""The local targets: DuckDB (the embedded default, row counts checked) and JSONL files."""
 
 from __future__ import annotations
 
+import json
 import typing as t
 from pathlib import Path
 
 from tests.conftest import READABLE_DEMO_IDS
-from tests.e2e.served import STREAMS, last_served_rows
+from tests.e2e.served import STREAMS, last_served_rows, sort_rows
 from tests.e2e.warehouse import duckdb_summary
 
 if t.TYPE_CHECKING:
@@ -33,3 +34,18 @@ def test_duckdb_holds_as_many_rows_as_the_fake_served(
     assert {s: summary[s]["rows"] for s in STREAMS} == {s: len(served[s]) for s in STREAMS}
     assert {s: summary[s]["distinct_keys"] for s in STREAMS} == {s: len(served[s]) for s in STREAMS}
     assert len(served["phone_results"]) > 250
+
+
+def test_jsonl_files_hold_every_record_the_fake_served(
+    meltano: MeltanoProject, fake_api: FakeEnrowServer
+) -> None:
+    meltano.point_tap_at(fake_api.url, READABLE_DEMO_IDS)
+
+    meltano("run", "tap-enrow-phone", "target-jsonl")
+
+    directory = Path(meltano.env["TARGET_JSONL_DESTINATION_PATH"])
+    written: dict[str, list[dict[str, t.Any]]] = {}
+    for stream in STREAMS:
+        (path,) = directory.glob(f"{stream}-*.jsonl")  # one timestamped file per stream
+        written[stream] = [json.loads(line) for line in path.read_text().splitlines()]
+    assert sort_rows(written) == last_served_rows(fake_api, READABLE_DEMO_IDS)
