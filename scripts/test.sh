@@ -13,6 +13,16 @@ else
   UV=(python3 -m uv)
 fi
 
+# The end-to-end tests load into Postgres on 127.0.0.1:5432; start the local cluster if
+# it is installed but down (without it they skip, or fail under CI=true).
+if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  for cluster in /etc/postgresql/*/main; do
+    [ -d "$cluster" ] || continue
+    version="$(basename "$(dirname "$cluster")")"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  done
+fi
+
 "${UV[@]}" sync --locked --all-groups
 "${UV[@]}" run --no-sync ruff check .
 "${UV[@]}" run --no-sync ruff format --check .

@@ -6,7 +6,6 @@ import subprocess
 import typing as t
 
 import pytest
-import yaml
 
 from tap_enrow_phone.tap import SETTINGS, TapEnrowPhone
 from tests.conftest import COMPLETED
@@ -27,16 +26,6 @@ def test_readme_settings_table_is_the_about_output() -> None:
     table = [line for line in about.splitlines() if line.startswith("|")]
     readme = (REPO / "README.md").read_text()
     assert "\n".join(table) in readme
-
-
-def test_meltano_yml_declares_every_tap_setting_with_secrets_sensitive() -> None:
-    project = yaml.safe_load((REPO / "meltano.yml").read_text())
-    extractor = next(p for p in project["plugins"]["extractors"] if p["name"] == "tap-enrow-phone")
-    declared = {s["name"]: s for s in extractor["settings"]}
-    assert set(declared) == set(TAP_SETTINGS)
-    for name, schema in TAP_SETTINGS.items():
-        assert bool(declared[name].get("sensitive")) == bool(schema.get("secret")), name
-        assert declared[name].get("description"), name
 
 
 @pytest.mark.parametrize(

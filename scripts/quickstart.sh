@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Quick start (README "Quick start"): from a fresh clone with only Python 3 and PyPI,
+# install uv, the tap and the Meltano plugins, start the fake Enrow API, run
+# `meltano run tap-enrow-phone target-duckdb` into output/quickstart.duckdb and print
+# what landed. The fake is stopped on the way out, whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$SECONDS
+
+say() { printf '\n==> %s\n' "$*"; }
+
+say "Installing uv, the tap and Meltano (from uv.lock)"
+if command -v uv >/dev/null 2>&1; then
+  UV=(uv)
+elif python3 -m uv --version >/dev/null 2>&1; then
+  UV=(python3 -m uv)
+else
+  # A user install; Debian-style system Pythons refuse it without the second flag.
+  python3 -m pip install --quiet --user uv 2>/dev/null ||
+    python3 -m pip install --quiet --user --break-system-packages uv
+  UV=(python3 -m uv)
+fi
+"${UV[@]}" sync --locked --quiet
+MELTANO=(.venv/bin/meltano)
+
+say "Installing the Meltano plugins tap-enrow-phone and target-duckdb (into .meltano/)"
+"${MELTANO[@]}" install tap-enrow-phone target-duckdb >/dev/null 2>&1 ||
+  "${MELTANO[@]}" install tap-enrow-phone target-duckdb
+
+say "Starting the fake Enrow API"
+mkdir -p output
+fake_log=output/quickstart-fake.log
+.venv/bin/python -m fake_enrow --port 0 >"$fake_log" 2>&1 &
+fake_pid=$!
+trap 'kill "$fake_pid" 2>/dev/null || true' EXIT
+api_url=""
+for _ in $(seq 50); do
+  api_url="$(sed -n 's/^fake Enrow API on \(http[^ ]*\).*/\1/p' "$fake_log")"
+  [ -n "$api_url" ] && break
+  sleep 0.1
+done
+if [ -z "$api_url" ]; then
+  echo "The fake Enrow API did not start; its log:" >&2
+  cat "$fake_log" >&2
+  exit 1
+fi
+echo "listening on $api_url"
+
+say "meltano run tap-enrow-phone target-duckdb"
+database=output/quickstart.duckdb
+rm -f "$database" "$database.wal"
+run_log=output/quickstart-meltano.log
+# The demo batches; an array setting comes from the environment as a JSON array. The
+# state suffix and --full-refresh keep the demo apart from your own runs' state.
+if ! TAP_ENROW_PHONE_API_KEY=demo-key \
+  TAP_ENROW_PHONE_API_URL="$api_url" \
+  TAP_ENROW_PHONE_BATCH_IDS='["b-demo-linkedin-completed", "b-demo-names-legacy", "b-demo-ongoing-then-completed", "b-demo-failed"]' \
+  TARGET_DUCKDB_FILEPATH="$PWD/$database" \
+  "${MELTANO[@]}" run --full-refresh --state-id-suffix=quickstart \
+  tap-enrow-phone target-duckdb >"$run_log" 2>&1; then
+  echo "The Meltano run failed; the end of its log ($run_log):" >&2
+  tail -n 40 "$run_log" >&2
+  exit 1
+fi
+echo "done; Meltano's log is in $run_log"
+
+say "What landed in $database"
+.meltano/loaders/target-duckdb/venv/bin/python scripts/show_duckdb.py "$database" --schema enrow
+
+say "Quick start finished in $((SECONDS - started)) s"
+echo "Run all the tests with ./scripts/test.sh; README 'With your own key' shows real runs."

@@ -1,0 +1,1 @@
+"""End-to-end tests: real Meltano, real targets, the fake Enrow API."""
