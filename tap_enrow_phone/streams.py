@@ -13,10 +13,11 @@ import typing as t
 from importlib import resources
 from pathlib import Path
 
-from singer_sdk import SchemaDirectory, Stream, StreamSchema
+from singer_sdk import SchemaDirectory, StreamSchema
 
 from tap_enrow_phone.documents import BatchDocument, parse_batch_document
 from tap_enrow_phone.errors import BatchError, MalformedBatchError
+from tap_enrow_phone.record_path import LeanRecordStream
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -46,7 +47,7 @@ def _schemas_dir() -> Path | Traversable:
 SCHEMAS = SchemaDirectory(_schemas_dir())
 
 
-class BatchesStream(Stream):
+class BatchesStream(LeanRecordStream):
     """`batches`: one record per batch read, and the parent of the other two streams."""
 
     name = "batches"
@@ -137,7 +138,7 @@ class BatchesStream(Stream):
         return self._fetches
 
 
-class _BatchChildStream(Stream):
+class _BatchChildStream(LeanRecordStream):
     """A stream fed from the document its parent `batches` already fetched."""
 
     parent_stream_type = BatchesStream

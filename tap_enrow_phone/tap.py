@@ -15,6 +15,7 @@ from tap_enrow_phone import settings
 from tap_enrow_phone.client import EnrowClient, RetryPolicy
 from tap_enrow_phone.errors import ConfigError, EnrowTapError, UnknownBatchError
 from tap_enrow_phone.fetcher import fetch_in_order
+from tap_enrow_phone.output import BufferedSingerWriter, EncodedStateWriter
 from tap_enrow_phone.streams import BatchesStream, BatchStatsStream, PhoneResultsStream
 
 if sys.version_info >= (3, 12):
@@ -24,6 +25,7 @@ else:
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
+    from types import FrameType
 
     from singer_sdk import Stream
 
@@ -138,12 +140,15 @@ class TapEnrowPhone(Tap):
     name = "tap-enrow-phone"
 
     config_jsonschema = SETTINGS.to_dict()
+    message_writer_class = BufferedSingerWriter
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401 - the SDK's
         """Set up the run's error report before the SDK validates config."""
         self._batch_ids: list[str] = []
         self._batch_errors: list[BatchError] = []
         super().__init__(*args, **kwargs)
+        if isinstance(self.message_writer, BufferedSingerWriter):
+            self._state_writer = EncodedStateWriter(self.message_writer)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -233,6 +238,17 @@ class TapEnrowPhone(Tap):
                 "about each."
             )
             raise EnrowTapError(msg)
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        # The SDK's handler writes a STATE; landing mid-line or mid-flush it would
+        # break a line or overtake the records before it.
+        handle = super()._handle_termination
+        writer = self.message_writer
+        if isinstance(writer, BufferedSingerWriter):
+            writer.run_when_idle(lambda: handle(signum, frame))
+        else:
+            handle(signum, frame)
 
     @classmethod
     @override
