@@ -232,9 +232,7 @@ def generated_batch(batch_id: str, size: int) -> Batch:
 def numbers_in(document: dict[str, t.Any]) -> frozenset[str]:
     """The phone numbers in a batch answer."""
     return frozenset(
-        r["number"]
-        for r in document.get("results", [])
-        if isinstance(r, dict) and r.get("number")
+        r["number"] for r in document.get("results", []) if isinstance(r, dict) and r.get("number")
     )
 
 

@@ -1,9 +1,10 @@
 """Write Singer messages to stdout with msgspec, buffered, and flushed at each STATE.
 
 The SDK's writers flush stdout after every message: one system call per record. Here
-lines collect in memory and go out when a STATE message is written (after the records
-it covers, in the same stream, so a STATE can never overtake them), when the buffer
-passes `FLUSH_THRESHOLD` (records only, which may always go early), and at exit.
+RECORD lines collect in memory and go out with the next other message, a STATE above
+all (written after the records it covers, in the same stream, so a STATE can never
+overtake them), when the buffer passes `FLUSH_THRESHOLD` (records may always go early),
+and at exit.
 
 A termination signal may land between any two bytecodes of the main thread, including
 half-way through a line or a flush. The SDK's handler then writes a STATE and exits, so
@@ -23,7 +24,12 @@ import msgspec
 from singer_sdk.contrib.msgspec import enc_hook
 from singer_sdk.helpers._state import StateWriter
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
-from singer_sdk.singerlib.encoding.simple import Message, SchemaMessage, StateMessage
+from singer_sdk.singerlib.encoding.simple import (
+    Message,
+    RecordMessage,
+    SchemaMessage,
+    StateMessage,
+)
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -61,7 +67,8 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, Message]):
 
     @override
     def write_message(self, message: Message) -> None:
-        self._write(_as_dict(message), flush=isinstance(message, StateMessage))
+        # Only records wait: every other message (STATE above all) goes out at once.
+        self._write(_as_dict(message), flush=not isinstance(message, RecordMessage))
 
     def write_state(self, encoded_value: bytes) -> None:
         """Write a STATE message whose value is already encoded, and flush."""
