@@ -27,6 +27,7 @@ class EnrowStream(RESTStream[None]):
     """A stream read from `GET /phone/bulk?id=<batch id>`, one partition per batch."""
 
     path = "/phone/bulk"
+    schema = StreamSchema(SCHEMAS)  # schemas/<stream name>.json
 
     @property
     def url_base(self) -> str:
@@ -51,7 +52,6 @@ class EnrowStream(RESTStream[None]):
 class BatchesStream(EnrowStream):
     name = "batches"
     primary_keys = ("id",)
-    schema = StreamSchema(SCHEMAS)
     records_jsonpath = "$.general"
 
     def post_process(
@@ -63,7 +63,6 @@ class BatchesStream(EnrowStream):
 class BatchStatsStream(EnrowStream):
     name = "batch_stats"
     primary_keys = ("batch_id",)
-    schema = StreamSchema(SCHEMAS)
     records_jsonpath = "$"
 
     def post_process(
@@ -79,7 +78,6 @@ class BatchStatsStream(EnrowStream):
 class PhoneResultsStream(EnrowStream):
     name = "phone_results"
     primary_keys = ("batch_id", "index")
-    schema = StreamSchema(SCHEMAS)
     records_jsonpath = "$.results[*]"
 
     def post_process(

@@ -6,6 +6,8 @@ the stream maps and builds a `RecordMessage`. The records of this tap are built 
 selected, no stream map and no flattening, all of that returns the record unchanged,
 and the record goes straight to the buffered writer. In any other case (a map, an
 alias, flattening, a deselected field, another writer) the SDK path runs as usual.
+
+Per batch, the SDK also repeats each child stream's SCHEMA message; it is sent once.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ class LeanRecordStream(Stream):
 
     _lean_writer: BufferedSingerWriter | None = None
     _lean_decided = False
+    _schema_written = False
+
+    @override
+    def _write_schema_message(self) -> None:
+        # The SDK repeats the SCHEMA each time a child stream syncs, once per batch; the
+        # schema cannot change during a run, and each repeat costs the target a check.
+        if not self._schema_written:
+            super()._write_schema_message()
+            self._schema_written = True
 
     @override
     def _write_record_message(self, record: Record) -> None:
