@@ -72,12 +72,7 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, Message]):
 
     def write_state(self, encoded_value: bytes) -> None:
         """Write a STATE message whose value is already encoded, and flush."""
-        self._busy = True
-        try:
-            self._buffer += b'{"type":"STATE","value":' + encoded_value + b"}\n"
-            self._send()
-        finally:
-            self._leave()
+        self._write_encoded(b'{"type":"STATE","value":' + encoded_value + b"}\n")
 
     def encode(self, value: object) -> bytes:
         """`value` as this writer encodes it."""
@@ -99,11 +94,7 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, Message]):
 
     def flush(self) -> None:
         """Send every buffered line to stdout now."""
-        self._busy = True
-        try:
-            self._send()
-        finally:
-            self._leave()
+        self._write_encoded(b"")
 
     def run_when_idle(self, action: Callable[[], None]) -> None:
         """Run `action` now, or right after the message being written, if any."""
@@ -119,6 +110,15 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, Message]):
             self._buffer += b"\n"
             if flush or len(self._buffer) >= self._flush_threshold:
                 self._send()
+        finally:
+            self._leave()
+
+    def _write_encoded(self, lines: bytes) -> None:
+        """Append whole encoded lines, then send the buffer."""
+        self._busy = True
+        try:
+            self._buffer += lines
+            self._send()
         finally:
             self._leave()
 

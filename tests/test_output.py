@@ -240,3 +240,16 @@ def test_demo_ids_sync_unchanged_through_the_cli(config: dict[str, t.Any], tmp_p
     assert out.returncode == 0
     assert out.ids("batches") == READABLE_DEMO_IDS
     assert out.messages[-1]["type"] == "STATE"
+
+
+def test_each_schema_is_sent_once_and_before_its_records(config: dict[str, t.Any]) -> None:
+    out = run_tap(config)
+
+    schemas = [m["stream"] for m in out.messages if m["type"] == "SCHEMA"]
+    assert sorted(schemas) == sorted(STREAMS)
+    seen: set[str] = set()
+    for message in out.messages:
+        if message["type"] == "SCHEMA":
+            seen.add(message["stream"])
+        elif message["type"] == "RECORD":
+            assert message["stream"] in seen
