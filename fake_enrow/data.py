@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import typing as t
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DEMO_API_KEY = "demo-key"
 # Any id of this form is a completed batch with <results> generated results:
@@ -247,6 +249,18 @@ class Catalog:
         """Serve (or replace) one batch."""
         self._batches[batch.batch_id] = batch
 
+    def generated_answer(self, batch_id: str) -> tuple[bytes, frozenset[str]] | None:
+        """The encoded answer of a generated batch not replaced by `add`, and its numbers.
+
+        Encoding thousands of results per request would make the fake, not the tap, the
+        bottleneck of a benchmark: generated answers differ only in their id, so one
+        encoded answer per size serves them all.
+        """
+        if batch_id in self._batches or not (match := GENERATED_ID.match(batch_id)):
+            return None
+        template, numbers = _generated_template(int(match.group(1)))
+        return template.replace(_TEMPLATE_ID.encode(), batch_id.encode()), numbers
+
     def get(self, batch_id: str) -> Batch | None:
         """The batch for an id, or None for an unknown (or expired) one."""
         if batch := self._batches.get(batch_id):
@@ -272,3 +286,21 @@ def generated_batch(batch_id: str, size: int) -> Batch:
                 )
             )
     return Batch(batch_id, ["completed"], results, custom={"source": "generated"})
+
+
+def numbers_in(document: dict[str, t.Any]) -> frozenset[str]:
+    """The phone numbers in a batch answer."""
+    return frozenset(
+        r["number"] for r in document.get("results", []) if isinstance(r, dict) and r.get("number")
+    )
+
+
+# Matches GENERATED_ID and holds only characters JSON leaves unescaped, so replacing it
+# with any other generated id gives exactly what encoding that batch would.
+_TEMPLATE_ID = "gen-TEMPLATE.ID"
+
+
+@lru_cache(maxsize=32)
+def _generated_template(size: int) -> tuple[bytes, frozenset[str]]:
+    document = generated_batch(_TEMPLATE_ID, size).document(1)
+    return json.dumps(document).encode(), numbers_in(document)

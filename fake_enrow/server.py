@@ -208,6 +208,10 @@ class FakeEnrowServer(ThreadingHTTPServer):
                 pending.extend(node.values())
             elif isinstance(node, list):
                 pending.extend(node)
+        self.record_numbers(numbers)
+
+    def record_numbers(self, numbers: t.AbstractSet[str]) -> None:
+        """Remember phone numbers served in an answer sent already encoded."""
         with self._lock:
             self.served_numbers |= numbers
 
@@ -215,6 +219,9 @@ class FakeEnrowServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: FakeEnrowServer
     protocol_version = "HTTP/1.1"  # keep-alive, like the real API behind its proxy
+    # Headers and body go out in separate writes; with Nagle's algorithm the body then
+    # waits for the client's delayed ACK (about 40 ms), a delay the real API has not.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Stay quiet: tests and benchmarks read their own output."""
@@ -239,7 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(
         self,
         subject: str,
-        answer: t.Callable[[str, int], tuple[int, dict[str, t.Any]]],
+        answer: t.Callable[[str, int], tuple[int, dict[str, t.Any] | bytes]],
         *,
         needs_phone_search: bool = True,
     ) -> None:
@@ -254,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(fault.status, fault.body, fault.headers)
             elif self._authorised(needs_phone_search=needs_phone_search):
                 status, document = answer(subject, read_number)
-                body = json.dumps(document).encode()
+                body = document if isinstance(document, bytes) else json.dumps(document).encode()
                 if fault and fault.action == "truncate":
                     self._send_truncated(body)
                 else:
@@ -262,7 +269,11 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.end_request()
 
-    def _bulk_answer(self, batch_id: str, read_number: int) -> tuple[int, dict[str, t.Any]]:
+    def _bulk_answer(self, batch_id: str, read_number: int) -> tuple[int, dict[str, t.Any] | bytes]:
+        if generated := self.server.catalog.generated_answer(batch_id):
+            body, numbers = generated
+            self.server.record_numbers(numbers)
+            return 200, body
         batch = self.server.catalog.get(batch_id)
         if batch is None:
             return ERROR_MESSAGES["unknown_id"][0], {"message": ERROR_MESSAGES["unknown_id"][1]}

@@ -26,6 +26,7 @@ from tap_enrow_phone.documents import (
     parse_single_document,
 )
 from tap_enrow_phone.errors import BatchError
+from tap_enrow_phone.record_path import LeanRecordStream
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -165,7 +166,7 @@ class _RunningBatch:
     deadline: float
 
 
-class BatchesStream(_IdPartitionedStream):
+class BatchesStream(LeanRecordStream, _IdPartitionedStream):
     """`batches`: one record per batch read, and the parent of the other two streams."""
 
     name = "batches"
@@ -311,7 +312,7 @@ class AccountStream(_TopLevelStream):
         yield parse_account_document(document, read_at=datetime.now(timezone.utc))
 
 
-class _BatchChildStream(Stream):
+class _BatchChildStream(LeanRecordStream):
     """A stream fed from the document its parent `batches` already fetched."""
 
     parent_stream_type = BatchesStream

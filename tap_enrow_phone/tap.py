@@ -20,6 +20,7 @@ from tap_enrow_phone.client import EnrowClient, RetryPolicy
 from tap_enrow_phone.documents import parse_account_document
 from tap_enrow_phone.errors import ConfigError, EnrowTapError, UnknownBatchError
 from tap_enrow_phone.fetcher import fetch_in_order
+from tap_enrow_phone.output import BufferedSingerWriter, EncodedStateWriter
 from tap_enrow_phone.phone_details import PhoneDetails
 from tap_enrow_phone.streams import (
     AccountStream,
@@ -37,6 +38,7 @@ else:
 if t.TYPE_CHECKING:
     import logging
     from collections.abc import Iterable, Iterator
+    from types import FrameType
 
     import click
     from singer_sdk import Stream
@@ -227,6 +229,7 @@ class TapEnrowPhone(Tap):
     name = "tap-enrow-phone"
 
     config_jsonschema = SETTINGS.to_dict()
+    message_writer_class = BufferedSingerWriter
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:  # noqa: ANN401 - the SDK's
         """Set up the run's error report before the SDK validates config."""
@@ -235,6 +238,8 @@ class TapEnrowPhone(Tap):
         self._phone_details: PhoneDetails | None = None
         self._batch_errors: list[BatchError] = []
         super().__init__(*args, **kwargs)
+        if isinstance(self.message_writer, BufferedSingerWriter):
+            self._state_writer = EncodedStateWriter(self.message_writer)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -382,6 +387,17 @@ class TapEnrowPhone(Tap):
                 "the lines above for what to do about each."
             )
             raise EnrowTapError(msg)
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        # The SDK's handler writes a STATE; landing mid-line or mid-flush it would
+        # break a line or overtake the records before it.
+        handle = super()._handle_termination
+        writer = self.message_writer
+        if isinstance(writer, BufferedSingerWriter):
+            writer.run_when_idle(lambda: handle(signum, frame))
+        else:
+            handle(signum, frame)
 
     def check_connection(self) -> None:
         """Read the free GET /account/info: proves the URL and the key, reads no batch."""

@@ -1,0 +1,188 @@
+"""Write Singer messages to stdout with msgspec, buffered, and flushed at each STATE.
+
+The SDK's writers flush stdout after every message: one system call per record. Here
+RECORD lines collect in memory and go out with the next other message, a STATE above
+all (written after the records it covers, in the same stream, so a STATE can never
+overtake them), when the buffer passes `FLUSH_THRESHOLD` (records may always go early),
+and at exit.
+
+A termination signal may land between any two bytecodes of the main thread, including
+half-way through a line or a flush. The SDK's handler then writes a STATE and exits, so
+`run_when_idle` holds it back until the message in progress is fully written.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import dataclasses
+import sys
+import typing as t
+import weakref
+
+import msgspec
+from singer_sdk.contrib.msgspec import enc_hook
+from singer_sdk.helpers._state import StateWriter
+from singer_sdk.singerlib.encoding.base import GenericSingerWriter
+from singer_sdk.singerlib.encoding.simple import (
+    Message,
+    RecordMessage,
+    SchemaMessage,
+    StateMessage,
+)
+
+if sys.version_info >= (3, 12):
+    from typing import override
+else:
+    from typing_extensions import override
+
+if t.TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable
+
+    from singer_sdk.helpers.types import TapState
+
+# Large enough that writes are few and big, small enough to stay out of the memory
+# budget: records beyond it go out before their STATE, which is always allowed.
+FLUSH_THRESHOLD = 256 * 1024
+
+_LIVE_WRITERS: weakref.WeakSet[BufferedSingerWriter] = weakref.WeakSet()
+
+
+class BufferedSingerWriter(GenericSingerWriter[bytes, Message]):
+    """Singer lines encoded by msgspec, held until a STATE, a full buffer, or exit."""
+
+    def __init__(self, flush_threshold: int = FLUSH_THRESHOLD) -> None:
+        """Start with an empty buffer; it is also flushed when the process exits."""
+        self._encoder = msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="number")
+        self._flush_threshold = flush_threshold
+        self._buffer = bytearray()
+        self._busy = False
+        self._when_idle: list[Callable[[], None]] = []
+        _LIVE_WRITERS.add(self)
+
+    @override
+    def serialize_message(self, message: Message) -> bytes:
+        return self._encoder.encode(_as_dict(message)) + b"\n"
+
+    @override
+    def write_message(self, message: Message) -> None:
+        # Only records wait: every other message (STATE above all) goes out at once.
+        self._write(_as_dict(message), flush=not isinstance(message, RecordMessage))
+
+    def write_state(self, encoded_value: bytes) -> None:
+        """Write a STATE message whose value is already encoded, and flush."""
+        self._write_encoded(b'{"type":"STATE","value":' + encoded_value + b"}\n")
+
+    def encode(self, value: object) -> bytes:
+        """`value` as this writer encodes it."""
+        return self._encoder.encode(value)
+
+    def write_record(
+        self,
+        stream: str,
+        record: dict[str, t.Any],
+        version: int | None,
+        time_extracted: dt.datetime,
+    ) -> None:
+        """Write one RECORD message, the same line as `RecordMessage` would give."""
+        message: dict[str, t.Any] = {"type": "RECORD", "stream": stream, "record": record}
+        if version is not None:
+            message["version"] = version
+        message["time_extracted"] = time_extracted
+        self._write(message, flush=False)
+
+    def flush(self) -> None:
+        """Send every buffered line to stdout now."""
+        self._write_encoded(b"")
+
+    def run_when_idle(self, action: Callable[[], None]) -> None:
+        """Run `action` now, or right after the message being written, if any."""
+        if self._busy:
+            self._when_idle.append(action)
+        else:
+            action()
+
+    def _write(self, message: dict[str, t.Any], *, flush: bool) -> None:
+        self._busy = True  # a signal handler now waits: the buffer may hold half a line
+        try:
+            self._encoder.encode_into(message, self._buffer, -1)
+            self._buffer += b"\n"
+            if flush or len(self._buffer) >= self._flush_threshold:
+                self._send()
+        finally:
+            self._leave()
+
+    def _write_encoded(self, lines: bytes) -> None:
+        """Append whole encoded lines, then send the buffer."""
+        self._busy = True
+        try:
+            self._buffer += lines
+            self._send()
+        finally:
+            self._leave()
+
+    def _send(self) -> None:
+        if not self._buffer:
+            return
+        stdout = sys.stdout
+        binary = getattr(stdout, "buffer", None)
+        if binary is not None:
+            stdout.flush()  # text someone printed must not come after our lines
+            binary.write(self._buffer)
+            binary.flush()
+        else:  # a text stream, e.g. tests capturing stdout
+            stdout.write(self._buffer.decode())
+            stdout.flush()
+        self._buffer.clear()
+
+    def _leave(self) -> None:
+        self._busy = False
+        if self._when_idle:
+            actions, self._when_idle = self._when_idle, []
+            for action in actions:
+                action()
+
+
+class EncodedStateWriter(StateWriter):
+    """The SDK's state writer, comparing states by their encoding.
+
+    The SDK deep-copies the whole state after every STATE message to spot repeats. With
+    one partition per batch that is quadratic in the number of batches; the encoded
+    line, needed anyway, serves as the copy.
+    """
+
+    def __init__(self, message_writer: BufferedSingerWriter) -> None:
+        """Write through `message_writer`; nothing was written yet."""
+        super().__init__(message_writer)
+        self._buffered = message_writer
+        self._last_encoded: bytes | None = None
+
+    @override
+    def write_state(self, state: TapState) -> None:
+        encoded = self._buffered.encode(state)
+        if encoded != self._last_encoded:
+            self._buffered.write_state(encoded)
+            self._last_encoded = encoded
+
+
+def _as_dict(message: Message) -> dict[str, t.Any]:
+    if isinstance(message, (StateMessage, SchemaMessage)):
+        # `Message.to_dict` deep-copies through `dataclasses.asdict`; encoded at once,
+        # a shallow view gives the same line.
+        return {
+            f.name: value
+            for f in dataclasses.fields(message)
+            if (value := getattr(message, f.name)) is not None
+        }
+    return message.to_dict()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    # Records after the last STATE are worth sending even when the run stops early:
+    # no STATE covers them, so the next run reads their batch again anyway.
+    for writer in list(_LIVE_WRITERS):
+        # A reader that went away (closed pipe) cannot be helped any more.
+        with contextlib.suppress(OSError, ValueError):
+            writer.flush()
