@@ -14,8 +14,6 @@ import sys
 
 import duckdb
 
-TABLES = ("batches", "batch_stats", "phone_results")
-
 
 def main(argv: list[str] | None = None) -> int:
     """Print the summary; `--json` prints row and distinct-key counts for tests."""
@@ -27,11 +25,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with duckdb.connect(args.database, read_only=True) as conn:
-        summary = {table: _table_summary(conn, args.schema, table) for table in TABLES}
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = ? ORDER BY table_name",
+                [args.schema],
+            ).fetchall()
+        ]
+        summary = {table: _table_summary(conn, args.schema, table) for table in tables}
         if args.json:
             print(json.dumps(summary))
             return 0
-        for table in TABLES:
+        for table in tables:
             print(f"\n{args.schema}.{table}: {summary[table]['rows']} rows")
             relation = conn.sql(f'SELECT * FROM "{args.schema}"."{table}" LIMIT {args.rows:d}')  # noqa: S608
             relation.show(max_width=120)

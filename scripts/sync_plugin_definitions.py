@@ -20,8 +20,9 @@ from tap_enrow_phone.tap import SETTINGS
 REPO = Path(__file__).resolve().parent.parent
 MELTANO_YML = REPO / "meltano.yml"
 HUB_YML = REPO / "hub" / "tap-enrow-phone.yml"
-# Meltano 4.4 cannot write a `decimal` setting set from the environment to the tap's
-# config file, so numbers are declared `integer` (see test_plugin_definitions.py).
+# Meltano's setting kind for each JSON type; secrets are `password`. Numbers are
+# `integer`: Meltano 4.4 turns a `decimal` value from the environment into a Decimal it
+# then cannot write to the tap's config file, so the run crashes.
 KIND_OF_TYPE = {
     "string": "string",
     "array": "array",

@@ -9,6 +9,7 @@ import typing as t
 import pytest
 import yaml
 
+from scripts.sync_plugin_definitions import KIND_OF_TYPE
 from tap_enrow_phone.tap import SETTINGS
 from tests.helpers import REPO, TAP_EXECUTABLE
 
@@ -23,17 +24,6 @@ REQUIRED_CAPABILITIES = {
     "stream-maps",
     "schema-flattening",
     "batch",
-}
-# Meltano's setting kind for each JSON type; secrets are `password`. Numbers are
-# `integer`: Meltano 4.4 turns a `decimal` value from the environment into a Decimal it
-# then cannot write to the tap's config file, so the run crashes.
-KIND_OF_TYPE = {
-    "string": "string",
-    "array": "array",
-    "integer": "integer",
-    "number": "integer",
-    "boolean": "boolean",
-    "object": "object",
 }
 
 
