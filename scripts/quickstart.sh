@@ -50,11 +50,13 @@ say "meltano run tap-enrow-phone target-duckdb"
 database=output/quickstart.duckdb
 rm -f "$database" "$database.wal"
 run_log=output/quickstart-meltano.log
-# The demo batches; an array setting comes from the environment as a JSON array. The
+# The demo batches and single searches; an array setting comes from the environment as a
+# JSON array. The
 # state suffix and --full-refresh keep the demo apart from your own runs' state.
 if ! TAP_ENROW_PHONE_API_KEY=demo-key \
   TAP_ENROW_PHONE_API_URL="$api_url" \
   TAP_ENROW_PHONE_BATCH_IDS='["b-demo-linkedin-completed", "b-demo-names-legacy", "b-demo-ongoing-then-completed", "b-demo-failed"]' \
+  TAP_ENROW_PHONE_SINGLE_SEARCH_IDS='["s-demo-found", "s-demo-not-found", "s-demo-ongoing-then-found"]' \
   TARGET_DUCKDB_FILEPATH="$PWD/$database" \
   "${MELTANO[@]}" run --full-refresh --state-id-suffix=quickstart \
   tap-enrow-phone target-duckdb >"$run_log" 2>&1; then
