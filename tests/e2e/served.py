@@ -68,3 +68,27 @@ def sort_rows(rows: Rows) -> Rows:
         stream: sorted(found, key=lambda row: tuple(row[k] for k in KEYS[stream]))
         for stream, found in rows.items()
     }
+
+
+def last_served_single_rows(fake: FakeEnrowServer, search_ids: list[str]) -> list[dict[str, t.Any]]:
+    """`single_phone_results` rows from the last answer the fake gave for each search."""
+    rows = []
+    reads = fake.stats()["requests"]
+    for search_id in search_ids:
+        search = fake.catalog.get_single(search_id)
+        assert search is not None, search_id
+        status, answer = search.answer(reads[search_id])
+        # 202: still running; only the qualification is known.
+        country = answer.get("country") if status == 200 else None
+        rows.append(
+            {
+                "id": search_id,
+                "qualification": answer["qualification"],
+                "number": answer.get("number"),
+                "country": country.upper() if country else None,
+                "custom": answer.get("custom"),
+                "params": answer.get("params"),
+                **PHONE_DETAILS_OFF,
+            }
+        )
+    return sorted(rows, key=lambda row: str(row["id"]))

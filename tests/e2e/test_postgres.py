@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import typing as t
 
+from fake_enrow.data import DEMO_ACCOUNT, DEMO_SINGLE_SEARCH_IDS
 from tests.conftest import COMPLETED, FAILED, LEGACY, ONGOING, READABLE_DEMO_IDS
-from tests.e2e.served import KEYS
-from tests.e2e.warehouse import postgres_primary_keys
+from tests.e2e.served import KEYS, last_served_single_rows
+from tests.e2e.warehouse import postgres_primary_keys, table_rows
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -96,3 +97,33 @@ def test_batch_messages_land_the_same_rows(postgres_load: PostgresLoad, tmp_path
 
     assert sorted(batch_root.glob("enrow-*.json.gz"))  # the records went through files
     assert postgres_load.loaded() == postgres_load.served(READABLE_DEMO_IDS)
+
+
+def test_single_searches_and_account_land_row_by_row_and_keep_history(
+    postgres_load: PostgresLoad,
+) -> None:
+    meltano, conn, schema = postgres_load.meltano, postgres_load.conn, postgres_load.schema
+    meltano.point_tap_at(postgres_load.fake.url, [COMPLETED])
+    meltano.env["TAP_ENROW_PHONE_SINGLE_SEARCH_IDS"] = json.dumps(DEMO_SINGLE_SEARCH_IDS)
+
+    for run in (1, 2):
+        meltano("run", "tap-enrow-phone", "target-postgres")
+
+        singles = sorted(table_rows(conn, schema, "single_phone_results"), key=lambda r: r["id"])
+        assert singles == last_served_single_rows(postgres_load.fake, DEMO_SINGLE_SEARCH_IDS)
+        accounts = table_rows(conn, schema, "account")
+        # One balance row per run: the warehouse keeps the credit history.
+        assert len(accounts) == run
+        for account in accounts:
+            assert account["credits"] == DEMO_ACCOUNT["credits"]
+            assert account["webhooks"] == DEMO_ACCOUNT["webhooks"]
+            assert account["read_at"] is not None
+
+    # The search that was running is read again and updated in place; finished ones are not.
+    assert {r["id"]: r["qualification"] for r in singles}["s-demo-ongoing-then-found"] == "found"
+    reads = postgres_load.requests()
+    assert {i: reads[i] for i in DEMO_SINGLE_SEARCH_IDS} == {
+        "s-demo-found": 1,
+        "s-demo-not-found": 1,
+        "s-demo-ongoing-then-found": 2,
+    }

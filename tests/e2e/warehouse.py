@@ -21,21 +21,19 @@ _METADATA_PREFIX = "_sdc_"
 
 
 def postgres_rows(conn: psycopg.Connection[t.Any], schema: str) -> Rows:
-    """Every row of the three tables, the tap's columns only."""
-    rows: Rows = {}
-    for stream in STREAMS:
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(schema, stream)))
-            names = [d.name for d in cur.description or []]
-            rows[stream] = [
-                {
-                    n: v
-                    for n, v in zip(names, row, strict=True)
-                    if not n.startswith(_METADATA_PREFIX)
-                }
-                for row in cur.fetchall()
-            ]
-    return sort_rows(rows)
+    """Every row of the three batch tables, the tap's columns only."""
+    return sort_rows({stream: table_rows(conn, schema, stream) for stream in STREAMS})
+
+
+def table_rows(conn: psycopg.Connection[t.Any], schema: str, table: str) -> list[dict[str, t.Any]]:
+    """Every row of one table, the tap's columns only."""
+    with conn.cursor() as cur:
+        cur.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(schema, table)))
+        names = [d.name for d in cur.description or []]
+        return [
+            {n: v for n, v in zip(names, row, strict=True) if not n.startswith(_METADATA_PREFIX)}
+            for row in cur.fetchall()
+        ]
 
 
 def postgres_primary_keys(
