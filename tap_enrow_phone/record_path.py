@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import typing as t
+from functools import cached_property
 
 from singer_sdk import Stream
 from singer_sdk.mapper import SameRecordTransform
@@ -35,8 +36,6 @@ if t.TYPE_CHECKING:
 class LeanRecordStream(Stream):
     """A stream whose records skip the SDK's no-op per-record steps when provably no-op."""
 
-    _lean_writer: BufferedSingerWriter | None = None
-    _lean_decided = False
     _schema_written = False
 
     @override
@@ -49,9 +48,6 @@ class LeanRecordStream(Stream):
 
     @override
     def _write_record_message(self, record: Record) -> None:
-        if not self._lean_decided:
-            self._lean_writer = self._lean_path_writer()
-            self._lean_decided = True
         if self._lean_writer is None:
             super()._write_record_message(record)
             return
@@ -72,10 +68,14 @@ class LeanRecordStream(Stream):
     @property
     def takes_lean_path(self) -> bool:
         """Whether records skip the SDK's per-record steps (decided at the first one)."""
-        return self._lean_path_writer() is not None
+        return self._lean_writer is not None
 
-    def _lean_path_writer(self) -> BufferedSingerWriter | None:
-        """The writer for the lean path, or None when an SDK step could change records."""
+    @cached_property
+    def _lean_writer(self) -> BufferedSingerWriter | None:
+        """The writer for the lean path, or None when an SDK step could change records.
+
+        Decided once: the catalog and the stream maps are fixed before the first record.
+        """
         writer = self._tap.message_writer
         maps = self.stream_maps
         identity_map = (
