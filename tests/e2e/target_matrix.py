@@ -74,55 +74,44 @@ class LoaderEnvironments:
         config_path = workdir / f"{loader.command}-config.json"
         config_path.write_text(json.dumps(config))
         with messages.open("rb") as stdin:
-            done = subprocess.run(  # noqa: S603 - the loader we installed, fixed arguments
-                [
-                    str(self.bin_dir(loader.requirements) / loader.command),
-                    "--config",
-                    str(config_path),
-                ],
-                stdin=stdin,
-                capture_output=True,
-                text=True,
-                cwd=workdir,
-                timeout=600,
-                check=False,
-            )
-        assert done.returncode == 0, (
-            f"{loader.label} exited {done.returncode}:\n{done.stderr[-4000:]}"
-        )
-        return done
+            command = self.bin_dir(loader.requirements) / loader.command
+            return _run(loader.label, [str(command), "--config", str(config_path)], stdin, workdir)
 
     def python(
         self, requirements: tuple[str, ...], script: Path, *args: str, stdin: str = ""
     ) -> str:
         """Run one of our probe scripts with a loader's own Python; its stdout."""
-        done = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-            [str(self.bin_dir(requirements) / "python"), str(script), *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert done.returncode == 0, (
-            f"{script.name} exited {done.returncode}:\n{done.stderr[-4000:]}"
-        )
-        return done.stdout
+        python = self.bin_dir(requirements) / "python"
+        return _run(script.name, [str(python), str(script), *args], stdin).stdout
+
+
+def _run(
+    label: str,
+    args: list[str],
+    stdin: t.IO[bytes] | str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a loader, a probe or uv; on failure, the end of its stderr."""
+    done = subprocess.run(  # noqa: S603 - a program we installed, fixed arguments
+        args,
+        input=stdin if isinstance(stdin, str) else None,
+        stdin=None if isinstance(stdin, str) else stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, f"{label} exited {done.returncode}:\n{done.stderr[-4000:]}"
+    return done
 
 
 def _uv(*args: str) -> None:
     # scripts/test.sh puts uv on PATH, or installs it as a module when it cannot.
     uv = shutil.which("uv")
     command = [uv] if uv else ["python3", "-m", "uv"]
-    done = subprocess.run(  # noqa: S603 - uv with fixed arguments
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"},
-            "UV_PYTHON_DOWNLOADS": "never",
-        },
-    )
-    assert done.returncode == 0, f"uv {' '.join(args)} failed:\n{done.stderr[-4000:]}"
+    # The loader's environment, not the project's: uv must not see the active one.
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    _run(f"uv {args[0]}", [*command, *args], "", env={**env, "UV_PYTHON_DOWNLOADS": "never"})

@@ -209,69 +209,72 @@ def postgres_landed(dsn: str, schema: str) -> Landed:
         )
 
 
-def postgres_config(schema: str, database_key: str) -> dict[str, t.Any]:
-    return {
+def _same(text: str) -> str:
+    return text
+
+
+def _newline_as_backslash_n(text: str) -> str:
+    # A limit of pipelinewise-target-postgres, not of the tap: it writes each value as
+    # JSON into a CSV COPY whose escape character is the backslash, so a newline inside a
+    # text value lands as the two characters backslash and n (db_sync.record_to_csv_line).
+    return text.replace("\n", "\\n")
+
+
+@pytest.mark.parametrize(
+    ("loader", "settings", "text_type", "as_landed"),
+    [
+        pytest.param(
+            Loader(
+                "meltanolabs-target-postgres", project_loader("target-postgres"), "target-postgres"
+            ),
+            {"database": PG_DATABASE, "load_method": "upsert"},
+            "text",
+            _same,
+            id="meltanolabs-target-postgres",
+        ),
+        pytest.param(
+            Loader("pipelinewise-target-postgres", PIPELINEWISE_POSTGRES, "target-postgres"),
+            {"dbname": PG_DATABASE},
+            "character varying",
+            _newline_as_backslash_n,
+            id="pipelinewise-target-postgres",
+        ),
+    ],
+)
+def test_postgres_loader_loads_every_row(  # noqa: PLR0917 - fixtures and parameters
+    loader: Loader,
+    settings: dict[str, t.Any],
+    text_type: str,
+    as_landed: t.Callable[[str], str],
+    tap_output: TapOutput,
+    loader_environments: LoaderEnvironments,
+    postgres_dsn: str,
+    matrix_schema: str,
+    tmp_path: Path,
+) -> None:
+    config = {
         "host": PG_HOST,
         "port": int(PG_PORT),
         "user": PG_USER,
         # pipelinewise-target-postgres refuses an empty password, even under trust
         # authentication, where any password is accepted.
         "password": os.environ.get("PGPASSWORD") or "unused-under-trust",
-        database_key: PG_DATABASE,
-        "default_target_schema": schema,
+        "default_target_schema": matrix_schema,
+        **settings,
     }
-
-
-def test_meltanolabs_target_postgres_loads_every_row(
-    tap_output: TapOutput,
-    loader_environments: LoaderEnvironments,
-    postgres_dsn: str,
-    matrix_schema: str,
-    tmp_path: Path,
-) -> None:
-    loader = Loader(
-        "meltanolabs-target-postgres", project_loader("target-postgres"), "target-postgres"
-    )
-    config = {**postgres_config(matrix_schema, "database"), "load_method": "upsert"}
 
     loader_environments.load(loader, config, tap_output.messages, tmp_path)
 
     landed = postgres_landed(postgres_dsn, matrix_schema)
-    assert_every_row_landed(landed, tap_output)
-    assert landed.custom_types == {
-        "batches": "jsonb",
-        "phone_results": "text",
-        "single_phone_results": "text",
-    }
-    assert landed.keys == ALL_KEYS
-
-
-def test_pipelinewise_target_postgres_loads_every_row(
-    tap_output: TapOutput,
-    loader_environments: LoaderEnvironments,
-    postgres_dsn: str,
-    matrix_schema: str,
-    tmp_path: Path,
-) -> None:
-    loader = Loader("pipelinewise-target-postgres", PIPELINEWISE_POSTGRES, "target-postgres")
-
-    loader_environments.load(
-        loader, postgres_config(matrix_schema, "dbname"), tap_output.messages, tmp_path
-    )
-
-    landed = postgres_landed(postgres_dsn, matrix_schema)
-    # A limit of this target, not of the tap: it writes each value as JSON into a CSV
-    # COPY whose escape character is the backslash, so a newline inside a text value
-    # lands as the two characters backslash and n (its db_sync.record_to_csv_line).
-    newline_as_written = {
-        s: sorted_values(v.replace("\n", "\\n") if v else v for v in tap_output.customs[s])
+    customs = {
+        s: sorted_values(as_landed(v) if v else v for v in tap_output.customs[s])
         for s in SEARCH_STREAMS
     }
-    assert_every_row_landed(landed, replace(tap_output, customs=newline_as_written))
+    assert_every_row_landed(landed, replace(tap_output, customs=customs))
     assert landed.custom_types == {
         "batches": "jsonb",
-        "phone_results": "character varying",
-        "single_phone_results": "character varying",
+        "phone_results": text_type,
+        "single_phone_results": text_type,
     }
     assert landed.keys == ALL_KEYS
 
@@ -385,6 +388,16 @@ def assert_every_row_landed(landed: Landed, expected: TapOutput) -> None:
 # Every column of every stream, as Snowflake should hold it: text as VARCHAR, counts as
 # NUMBER, objects and lists as VARIANT, the read time as a timestamp, flags as BOOLEAN,
 # and a search's custom as VARCHAR.
+SEARCH_OUTCOME = {
+    "qualification": "VARCHAR",
+    "number": "VARCHAR",
+    "country": "VARCHAR",
+    "custom": "VARCHAR",
+    "params": "VARIANT",
+    "number_type": "VARCHAR",
+    "number_valid": "BOOLEAN",
+    "number_national": "VARCHAR",
+}
 SNOWFLAKE_COLUMNS = {
     "account": {"read_at": "TIMESTAMP_NTZ", "credits": "NUMBER", "webhooks": "VARIANT"},
     "batches": {"id": "VARCHAR", "status": "VARCHAR", "custom": "VARIANT"},
@@ -395,29 +408,8 @@ SNOWFLAKE_COLUMNS = {
             ("requested", "finished", "found", "credits_cost", "credits_to_refund"), "NUMBER"
         ),
     },
-    "phone_results": {
-        "batch_id": "VARCHAR",
-        "index": "NUMBER",
-        "qualification": "VARCHAR",
-        "number": "VARCHAR",
-        "country": "VARCHAR",
-        "custom": "VARCHAR",
-        "params": "VARIANT",
-        "number_type": "VARCHAR",
-        "number_valid": "BOOLEAN",
-        "number_national": "VARCHAR",
-    },
-    "single_phone_results": {
-        "id": "VARCHAR",
-        "qualification": "VARCHAR",
-        "number": "VARCHAR",
-        "country": "VARCHAR",
-        "custom": "VARCHAR",
-        "params": "VARIANT",
-        "number_type": "VARCHAR",
-        "number_valid": "BOOLEAN",
-        "number_national": "VARCHAR",
-    },
+    "phone_results": {"batch_id": "VARCHAR", "index": "NUMBER", **SEARCH_OUTCOME},
+    "single_phone_results": {"id": "VARCHAR", **SEARCH_OUTCOME},
 }
 # pipelinewise-target-snowflake's own names for the same types (TEXT is VARCHAR there).
 PIPELINEWISE_NAMES = {"VARCHAR": "text"}
