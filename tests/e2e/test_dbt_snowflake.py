@@ -41,9 +41,10 @@ EMULATOR_REQUIREMENTS = ("fakesnow[server]", "snowflake-connector-python<5")
 
 
 def _uv() -> list[str]:
+    # scripts/test.sh installs uv into the system Python when it is not on PATH.
     if found := shutil.which("uv"):
         return [found]
-    return [sys.executable, "-m", "uv"]
+    return [shutil.which("python3") or sys.executable, "-m", "uv"]
 
 
 def _dbt_snowflake_pip_url() -> list[str]:
