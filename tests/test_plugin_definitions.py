@@ -15,7 +15,7 @@ import typing as t
 import pytest
 import yaml
 
-from scripts.sync_plugin_definitions import derived
+from scripts.sync_plugin_definitions import described, derived, meltano_kind
 from tests.helpers import REPO, TAP_EXECUTABLE
 
 HUB_DEFINITION = REPO / "hub" / "tap-enrow-phone.yml"
@@ -94,6 +94,18 @@ def test_definition_is_what_the_sync_script_derives_from_about(
     expected = derived(about)
     by_name = {s["name"]: s for s in plugin["settings"]}
     assert by_name == {s["name"]: s for s in expected["settings"]}
+
+
+def test_a_range_about_publishes_reaches_the_description() -> None:
+    # The Hub's setting format has no minimum/maximum: the range goes in the text.
+    schema = {"description": "Seconds to wait.", "exclusiveMinimum": 0, "maximum": 600}
+    assert described(schema) == "Seconds to wait. Allowed: above 0, at most 600."
+    assert described({"description": "No range."}) == "No range."
+
+
+def test_a_plain_number_setting_is_refused_as_meltano_cannot_carry_it() -> None:
+    with pytest.raises(SystemExit, match="no Meltano kind carries"):
+        meltano_kind("request_timeout", {"type": ["number", "null"]})
 
 
 def test_hub_definition_carries_what_only_the_hub_reads(about: dict[str, t.Any]) -> None:
