@@ -15,7 +15,7 @@ import typing as t
 import pytest
 import yaml
 
-from scripts.sync_plugin_definitions import described, derived, meltano_kind
+from scripts.sync_plugin_definitions import derived, described, meltano_kind
 from tests.helpers import REPO, TAP_EXECUTABLE
 
 HUB_DEFINITION = REPO / "hub" / "tap-enrow-phone.yml"
