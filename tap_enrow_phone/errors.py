@@ -62,3 +62,19 @@ class SingleSearchError(BatchError):
 
 class UnknownSingleSearchError(SingleSearchError):
     """The API kept answering 500 for the id, which is how it answers an unknown one."""
+
+
+class SubmissionRefusedError(FatalApiError):
+    """The API refused a `POST /phone/bulk` outright: no batch was created, nothing spent."""
+
+
+class SubmissionUncertainError(FatalApiError):
+    """A `POST /phone/bulk` may or may not have created a batch (timeout, reset, 5xx).
+
+    There is no idempotency key and no endpoint listing batches, so it is never retried.
+    """
+
+    def __init__(self, what: str) -> None:
+        """`what` says how the answer was lost, e.g. "no answer within 30 s"."""
+        super().__init__(f"the bulk search request got no clear answer ({what})")
+        self.what = what
