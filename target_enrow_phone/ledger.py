@@ -20,12 +20,11 @@ import sqlite3
 import typing as t
 from datetime import datetime, timedelta, timezone
 
-from target_enrow_phone.errors import TargetError
-
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
     from pathlib import Path
 
+DEFAULT_LEDGER_PATH = ".target-enrow-phone/ledger.sqlite3"
 PENDING, SUBMITTED, UNCERTAIN = "pending", "submitted", "uncertain"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS searches (
@@ -40,6 +39,13 @@ CREATE TABLE IF NOT EXISTS searches (
 );
 CREATE INDEX IF NOT EXISTS searches_attempt ON searches (attempt);
 """
+
+
+class LedgerError(Exception):
+    """The ledger cannot be used; the message says why and what to do.
+
+    Kept free of the SDK's imports so that the ledger command starts at once.
+    """
 
 
 class Ledger:
@@ -71,7 +77,7 @@ class Ledger:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             lock.close()
-            raise TargetError(
+            raise LedgerError(
                 f"Another target-enrow-phone run is using the ledger {str(self.path)!r}; "
                 "wait for it to finish (two runs on one ledger could pay for a lead twice)."
             ) from None
@@ -226,7 +232,7 @@ def blocking_state(
 def opened(path: Path) -> Iterator[Ledger]:
     """The ledger, read or changed outside a run (by the ledger command)."""
     if not path.exists():
-        raise TargetError(
+        raise LedgerError(
             f"No ledger at {str(path)!r}; point --ledger at the ledger_path the target uses."
         )
     ledger = Ledger(path)

@@ -16,9 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from target_enrow_phone.errors import TargetError
-from target_enrow_phone.ledger import Ledger, opened
-from target_enrow_phone.settings import DEFAULT_LEDGER_PATH
+from target_enrow_phone.ledger import DEFAULT_LEDGER_PATH, Ledger, LedgerError, opened
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             attempt = None if getattr(args, "all", False) else args.attempt
             batch_id = args.batch_id.strip() if args.command == "confirm" else None
             _resolve(ledger, attempt, batch_id)
-    except TargetError as exc:
+    except LedgerError as exc:
         print(f"target-enrow-phone-ledger: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -54,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 def _resolve(ledger: Ledger, attempt: str | None, batch_id: str | None) -> None:
     changed = ledger.resolve_uncertain(attempt, batch_id)
     if changed == 0:
-        raise TargetError("No uncertain search matches; `list` shows the uncertain attempts.")
+        raise LedgerError("No uncertain search matches; `list` shows the uncertain attempts.")
     what = f"recorded as submitted in batch {batch_id}" if batch_id else "cleared"
     print(f"{changed} uncertain searches {what}.")
 

@@ -16,13 +16,13 @@ from singer_sdk import typing as th
 
 from tap_enrow_phone import settings as tap_settings
 from tap_enrow_phone.errors import ConfigError
+from target_enrow_phone.ledger import DEFAULT_LEDGER_PATH
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
 
 MAX_BATCH_SIZE = 3000
 DEFAULT_MAX_SEARCHES_PER_RUN = 500
-DEFAULT_LEDGER_PATH = ".target-enrow-phone/ledger.sqlite3"
 DEFAULT_REQUEST_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_RETRY_MAX_WAIT = 60.0

@@ -56,5 +56,5 @@ class LeadsSink(BatchSink):
             self.submitter.submit(self.stream_name, context.get("searches", []))
         except EnrowTapError:
             # The run stops here: its summary line still says what was done.
-            self.logger.info("%s", self.submitter.summary())
+            self.submitter.finish()
             raise

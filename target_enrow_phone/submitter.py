@@ -75,7 +75,10 @@ class Submitter:
         if self.settings.dry_run:
             return
         handed_off = recover_from_ids_file(self.settings.batch_ids_file)
-        made_uncertain = self._ledger.open_for_run(handed_off)
+        try:
+            made_uncertain = self._ledger.open_for_run(handed_off)
+        except ledger_states.LedgerError as exc:
+            raise TargetError(str(exc)) from None
         if made_uncertain:
             self._logger.warning(
                 "%d searches were being submitted when an earlier run died; they are now "
@@ -227,6 +230,12 @@ class Submitter:
             f"`target-enrow-phone-ledger --ledger {ledger} clear {attempt}` to submit them "
             f"again next run. {self._so_far()}"
         )
+
+    def finish(self) -> None:
+        """Log the run's summary line; release the ledger lock and the connections."""
+        self._logger.info("%s", self.summary())
+        self._client.close()
+        self._ledger.close()
 
     def summary(self) -> str:
         """The run's one summary line: what was submitted, what was skipped and why."""

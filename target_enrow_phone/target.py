@@ -69,9 +69,7 @@ class TargetEnrowPhone(Target):
     def process_endofpipe(self) -> None:
         # Every batch is submitted and handed off (and the STATE written) first.
         super().process_endofpipe()
-        self.logger.info("%s", self.submitter.summary())
-        self.client.close()
-        self.ledger.close()
+        self.submitter.finish()
 
     @override
     def _process_state_message(self, message_dict: dict[str, t.Any]) -> None:
