@@ -14,6 +14,7 @@ if t.TYPE_CHECKING:
     from singer_sdk import Target
     from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
+    from target_enrow_phone.leads import Search
     from target_enrow_phone.submitter import Submitter
 
 
@@ -29,6 +30,9 @@ class LeadsSink(BatchSink):
     ) -> None:
         """Keep the run's submitter, shared by every stream."""
         self.submitter: Submitter = target.submitter  # type: ignore[attr-defined]
+        # Searches wait here, not in the batch context: the SDK logs the context at
+        # DEBUG, and searches hold names and URLs.
+        self._queued: list[Search] = []
         super().__init__(target, stream_name, schema, key_properties)
 
     @property
@@ -44,16 +48,17 @@ class LeadsSink(BatchSink):
         """
         return None
 
-    def process_record(self, record: dict[str, t.Any], context: dict[str, t.Any]) -> None:
+    def process_record(self, record: dict[str, t.Any], context: dict[str, t.Any]) -> None:  # noqa: ARG002 - the SDK's signature
         """Queue the record's search, if it makes one that is to be sent."""
         search = self.submitter.admit(record)
         if search is not None:
-            context.setdefault("searches", []).append(search)
+            self._queued.append(search)
 
-    def process_batch(self, context: dict[str, t.Any]) -> None:
+    def process_batch(self, context: dict[str, t.Any]) -> None:  # noqa: ARG002 - the SDK's signature
         """Submit the queued searches as one bulk search; hand its id to the tap."""
+        searches, self._queued = self._queued, []
         try:
-            self.submitter.submit(self.stream_name, context.get("searches", []))
+            self.submitter.submit(self.stream_name, searches)
         except EnrowTapError:
             # The run stops here: its summary line still says what was done.
             self.submitter.finish()

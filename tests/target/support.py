@@ -36,12 +36,15 @@ LEADS_SCHEMA = {
 
 def lead(n: int, **fields: t.Any) -> dict[str, t.Any]:
     """A lead with a LinkedIn URL of its own and its id as `custom`, unless overridden."""
-    return {"id": n, "custom": f"lead-{n}", "linkedin_url": f"https://www.linkedin.com/in/person-{n}", **fields}
+    return {
+        "id": n,
+        "custom": f"lead-{n}",
+        "linkedin_url": f"https://www.linkedin.com/in/person-{n}",
+        **fields,
+    }
 
 
-def singer_lines(
-    leads: list[dict[str, t.Any]], stream: str = "leads", state_every: int = 0
-) -> str:
+def singer_lines(leads: list[dict[str, t.Any]], stream: str = "leads", state_every: int = 0) -> str:
     """SCHEMA, the RECORDs, and a STATE after every `state_every` records and at the end."""
     lines = [{"type": "SCHEMA", "stream": stream, "schema": LEADS_SCHEMA, "key_properties": ["id"]}]
     for i, record in enumerate(leads, start=1):

@@ -22,10 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fake_enrow import DEMO_API_KEY, FakeEnrowServer, Fault
+from fake_enrow import FakeEnrowServer, Fault
 from fake_enrow.server import SUBMIT_KEY
 from target_enrow_phone.errors import TargetError
 from target_enrow_phone.ledger import Ledger
+from target_enrow_phone.submitter import recover_from_ids_file
 from tests.target.support import (
     TARGET_EXECUTABLE,
     Workspace,
@@ -44,8 +45,14 @@ UNCERTAIN_FAULTS = {
     "reset before create": Fault(action="reset"),
 }
 REFUSALS = {
-    "HTTP 400": (Fault(status=400, body={"message": "Invalid linkedin_url"}), "linkedin_url was refused"),
-    "HTTP 401": (Fault(status=401, body={"message": "This apikey is not valid"}), "rejected the API key"),
+    "HTTP 400": (
+        Fault(status=400, body={"message": "Invalid linkedin_url"}),
+        "linkedin_url was refused",
+    ),
+    "HTTP 401": (
+        Fault(status=401, body={"message": "This apikey is not valid"}),
+        "rejected the API key",
+    ),
     "HTTP 402": (Fault(status=402, body={"message": "Not enough credits"}), "lack of credits"),
     "HTTP 422": (Fault(status=422, body={"message": "Insufficient credits"}), "lack of credits"),
 }
@@ -61,7 +68,9 @@ def keys_submitted(fake: FakeEnrowServer) -> Counter[str]:
 
 def ledger_states(workspace: Workspace) -> Counter[str]:
     with sqlite3.connect(workspace.ledger) as conn:
-        return Counter(dict(conn.execute("SELECT state, COUNT(*) FROM searches GROUP BY state").fetchall()))
+        return Counter(
+            dict(conn.execute("SELECT state, COUNT(*) FROM searches GROUP BY state").fetchall())
+        )
 
 
 def unaccounted_batches(workspace: Workspace) -> list[str]:
@@ -138,7 +147,10 @@ def test_clearing_uncertain_searches_sends_them_again_once(workspace: Workspace)
     assert cleared.returncode == 0, cleared.stderr
     assert "2 uncertain searches cleared" in cleared.stdout
     run_target(config(workspace), singer_lines(leads))
-    assert sorted(s["custom"] for s in workspace.fake.submissions.searches()) == ["lead-1", "lead-2"]
+    assert sorted(s["custom"] for s in workspace.fake.submissions.searches()) == [
+        "lead-1",
+        "lead-2",
+    ]
     assert ledger_command(workspace.ledger, "list").stdout.strip() == "No uncertain searches."
 
 
@@ -201,10 +213,11 @@ def test_a_run_that_died_after_handing_off_is_settled_from_the_ids_file(
     ledger.mark_pending("abc123", "run-1", "leads", [("k1", "lead-1")])
     ledger.close()
     workspace.ids_file.parent.mkdir(parents=True)
-    workspace.ids_file.write_text("bulk-777  # 2026-01-01T00:00:00+00:00 stream=leads searches=1 attempt=abc123\n")
+    workspace.ids_file.write_text(
+        "bulk-777  # 2026-01-01T00:00:00+00:00 stream=leads searches=1 attempt=abc123\n"
+    )
 
     reopened = Ledger(workspace.ledger)
-    from target_enrow_phone.submitter import recover_from_ids_file
 
     assert reopened.open_for_run(recover_from_ids_file(workspace.ids_file)) == 0
     assert reopened.counts() == {"submitted": 1}
@@ -242,7 +255,7 @@ def _kill_mid_post(workspace: Workspace, fault: Fault, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("after_create", [True, False], ids=["created", "not-created"])
 def test_sigkill_mid_post_leaves_the_searches_uncertain_never_resent(
-    workspace: Workspace, tmp_path: Path, after_create: bool
+    workspace: Workspace, tmp_path: Path, *, after_create: bool
 ) -> None:
     _kill_mid_post(workspace, Fault(delay=30, after_create=after_create), tmp_path)
     created = len(workspace.fake.submissions.batch_ids())
@@ -267,7 +280,7 @@ FAULT_CHOICES = [None, "HTTP 429", *UNCERTAIN_FAULTS, "HTTP 402", "HTTP 400"]
     clear_between=st.booleans(),
 )
 def test_no_sequence_of_faults_pays_twice_or_loses_a_batch(
-    runs: list[list[str | None]], leads: int, clear_between: bool
+    *, runs: list[list[str | None]], leads: int, clear_between: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp, FakeEnrowServer() as fake:
         workspace = Workspace(Path(tmp), fake)
@@ -277,7 +290,11 @@ def test_no_sequence_of_faults_pays_twice_or_loses_a_batch(
                 fault = (
                     Fault()
                     if name is None
-                    else Fault(status=429, body={"message": "Too Many Requests"}, headers={"Retry-After": "0"})
+                    else Fault(
+                        status=429,
+                        body={"message": "Too Many Requests"},
+                        headers={"Retry-After": "0"},
+                    )
                     if name == "HTTP 429"
                     else UNCERTAIN_FAULTS.get(name) or REFUSALS[name][0]
                 )
@@ -286,8 +303,15 @@ def test_no_sequence_of_faults_pays_twice_or_loses_a_batch(
             if clear_between and workspace.ledger.exists():
                 # A person checked the dashboard and found nothing: send again.
                 with sqlite3.connect(workspace.ledger) as conn:
-                    created = {c for _, ss in fake.submissions.batches for c in (s["custom"] for s in ss)}
-                    uncertain = {c for (c,) in conn.execute("SELECT custom FROM searches WHERE state='uncertain'")}
+                    created = {
+                        c for _, ss in fake.submissions.batches for c in (s["custom"] for s in ss)
+                    }
+                    uncertain = {
+                        c
+                        for (c,) in conn.execute(
+                            "SELECT custom FROM searches WHERE state='uncertain'"
+                        )
+                    }
                 if not (uncertain & created):
                     ledger_command(workspace.ledger, "clear", "--all")
             fake.faults.clear()

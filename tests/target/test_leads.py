@@ -90,7 +90,11 @@ def test_a_linkedin_url_wins_over_names_and_carries_the_custom_id() -> None:
 
 def test_names_with_a_domain_or_a_company_name_make_a_search() -> None:
     by_domain = search({"firstname": " Jane ", "lastname": "Doe", "company_domain": "www.acme.com"})
-    assert by_domain.payload == {"firstname": "Jane", "lastname": "Doe", "company_domain": "acme.com"}
+    assert by_domain.payload == {
+        "firstname": "Jane",
+        "lastname": "Doe",
+        "company_domain": "acme.com",
+    }
     by_name = search({"firstname": "Jane", "lastname": "Doe", "company_name": "Acme  Inc"})
     assert by_name.payload == {"firstname": "Jane", "lastname": "Doe", "company_name": "Acme Inc"}
     assert by_domain.custom is None
@@ -108,7 +112,10 @@ def test_an_integer_custom_id_is_sent_as_a_string() -> None:
         ({"firstname": "Jane", "company_name": "Acme"}, SkipReason.MISSING_FIELDS),
         ({"firstname": "  ", "lastname": "Doe", "company_name": "Acme"}, SkipReason.MISSING_FIELDS),
         ({"linkedin_url": "https://example.com/jane"}, SkipReason.INVALID_LINKEDIN_URL),
-        ({"firstname": "J", "lastname": "D", "company_domain": "nope"}, SkipReason.INVALID_COMPANY_DOMAIN),
+        (
+            {"firstname": "J", "lastname": "D", "company_domain": "nope"},
+            SkipReason.INVALID_COMPANY_DOMAIN,
+        ),
         ({"linkedin_url": "linkedin.com/in/x", "custom": {"id": 1}}, SkipReason.INVALID_CUSTOM),
         ({"linkedin_url": "linkedin.com/in/x", "custom": True}, SkipReason.INVALID_CUSTOM),
         ({"linkedin_url": "linkedin.com/in/x", "custom": "x" * 501}, SkipReason.INVALID_CUSTOM),
@@ -123,7 +130,12 @@ def test_a_record_that_can_make_no_valid_search_says_why(
 
 def test_a_bad_linkedin_url_falls_back_to_valid_names() -> None:
     made = search(
-        {"linkedin_url": "https://example.com/x", "firstname": "A", "lastname": "B", "company_name": "C"}
+        {
+            "linkedin_url": "https://example.com/x",
+            "firstname": "A",
+            "lastname": "B",
+            "company_name": "C",
+        }
     )
     assert "linkedin_url" not in made.payload
 
@@ -143,7 +155,7 @@ def test_the_dedupe_key_holds_no_name_or_url() -> None:
     upper=st.booleans(),
 )
 def test_the_same_profile_written_any_way_is_one_search(
-    slug: str, www: str, scheme: str, tail: str, upper: bool
+    *, slug: str, www: str, scheme: str, tail: str, upper: bool
 ) -> None:
     written = f"{scheme}{www}linkedin.com/in/{slug.upper() if upper else slug}{tail}"
     plain = f"https://www.linkedin.com/in/{slug}"
@@ -181,11 +193,20 @@ def test_the_same_names_at_different_companies_are_different_searches(
 ) -> None:
     a = search({"firstname": first, "lastname": last, "company_name": one})
     b = search({"firstname": first, "lastname": last, "company_name": other})
-    assert (a.key == b.key) == (" ".join(one.casefold().split()) == " ".join(other.casefold().split()))
+    assert (a.key == b.key) == (
+        " ".join(one.casefold().split()) == " ".join(other.casefold().split())
+    )
 
 
 @PROPERTIES
-@given(record=st.dictionaries(st.sampled_from(["linkedin_url", "firstname", "lastname", "company_domain", "company_name", "custom"]), st.one_of(st.none(), st.text(max_size=30), st.integers(), st.booleans())))
+@given(
+    record=st.dictionaries(
+        st.sampled_from(
+            ["linkedin_url", "firstname", "lastname", "company_domain", "company_name", "custom"]
+        ),
+        st.one_of(st.none(), st.text(max_size=30), st.integers(), st.booleans()),
+    )
+)
 def test_any_record_either_makes_a_complete_search_or_a_reason(record: dict[str, object]) -> None:
     made = make_search(record)
     if isinstance(made, SkipReason):
@@ -194,6 +215,7 @@ def test_any_record_either_makes_a_complete_search_or_a_reason(record: dict[str,
     if "linkedin_url" in payload:
         assert payload["linkedin_url"].startswith("https://www.linkedin.com/")
     else:
-        assert payload["firstname"].strip() and payload["lastname"].strip()
+        assert payload["firstname"].strip()
+        assert payload["lastname"].strip()
         assert payload.get("company_domain") or payload.get("company_name")
     assert all(isinstance(value, str) and value for value in payload.values())

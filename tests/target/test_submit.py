@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import typing as t
 
@@ -9,7 +10,8 @@ import pytest
 
 from tap_enrow_phone import settings as tap_settings
 from target_enrow_phone.errors import TargetError
-from tests.target.support import Workspace, lead, run_target, singer_lines
+from target_enrow_phone.ledger import Ledger
+from tests.target.support import Workspace, lead, run_target, run_target_process, singer_lines
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -71,7 +73,13 @@ def test_the_same_lead_written_differently_is_submitted_once(workspace: Workspac
         lead(1, linkedin_url="https://www.linkedin.com/in/jane"),
         lead(2, linkedin_url="linkedin.com/in/JANE/"),
         lead(3, linkedin_url=None, firstname="Ann", lastname="Lee", company_domain="acme.com"),
-        lead(4, linkedin_url=None, firstname="ann", lastname=" LEE", company_domain="https://www.acme.com/"),
+        lead(
+            4,
+            linkedin_url=None,
+            firstname="ann",
+            lastname=" LEE",
+            company_domain="https://www.acme.com/",
+        ),
     ]
     run_target(workspace.config(), singer_lines(leads))
     assert submitted_customs(workspace) == ["lead-1", "lead-3"]
@@ -120,7 +128,8 @@ def test_a_dry_run_sends_records_and_acknowledges_nothing(
     assert not workspace.ledger.exists()
     assert run.states == []
     assert any(
-        "Dry run: would submit 2 searches" in r.getMessage() and "worst case 80 credits" in r.getMessage()
+        "Dry run: would submit 2 searches" in r.getMessage()
+        and "worst case 80 credits" in r.getMessage()
         for r in caplog.records
     )
 
@@ -152,8 +161,6 @@ def test_a_run_stops_before_sending_when_credits_cannot_cover_the_worst_case(
 
 
 def test_two_runs_cannot_share_a_ledger_at_once(workspace: Workspace) -> None:
-    from target_enrow_phone.ledger import Ledger
-
     holder = Ledger(workspace.ledger)
     holder.open_for_run({})
     try:
@@ -191,9 +198,91 @@ def test_bad_settings_are_refused_in_one_line_before_any_request(
 def test_the_ledger_stores_no_name_or_url(workspace: Workspace, tmp_path: Path) -> None:
     run_target(
         workspace.config(),
-        singer_lines([lead(1, linkedin_url=None, firstname="Zelda", lastname="Quux", company_name="Hyrule")]),
+        singer_lines(
+            [lead(1, linkedin_url=None, firstname="Zelda", lastname="Quux", company_name="Hyrule")]
+        ),
     )
     raw = workspace.ledger.read_bytes()
     for secret in (b"Zelda", b"Quux", b"Hyrule", b"zelda"):
         assert secret not in raw
     assert tmp_path.exists()
+
+
+def test_other_column_names_are_mapped_with_stream_maps(workspace: Workspace) -> None:
+    """The README's example: a CRM table with its own column names."""
+    stream_maps = {
+        "contacts": {
+            "linkedin_url": "profile_url",
+            "custom": "str(contact_id)",
+        }
+    }
+    schema = {"properties": {"contact_id": {"type": "integer"}, "profile_url": {"type": "string"}}}
+    lines = "".join(
+        json.dumps(m) + "\n"
+        for m in [
+            {
+                "type": "SCHEMA",
+                "stream": "contacts",
+                "schema": schema,
+                "key_properties": ["contact_id"],
+            },
+            {
+                "type": "RECORD",
+                "stream": "contacts",
+                "record": {"contact_id": 7, "profile_url": "linkedin.com/in/ana"},
+            },
+        ]
+    )
+    run = run_target(workspace.config(stream_maps=stream_maps), lines)
+    assert run.error is None
+    assert workspace.fake.submissions.searches() == [
+        {"linkedin_url": "https://www.linkedin.com/in/ana", "custom": "7"}
+    ]
+
+
+def test_logs_never_show_the_key_a_name_a_url_or_a_number(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    workspace.fake.api_keys.add("sk-very-secret-key")
+    leads = [
+        lead(1, linkedin_url="https://www.linkedin.com/in/secret-person", custom="c-1"),
+        lead(
+            2,
+            linkedin_url=None,
+            firstname="Zelda",
+            lastname="Quux",
+            company_domain="hyrule.example",
+        ),
+        {"id": 3, "firstname": "Lonely"},
+    ]
+    done = run_target_process(
+        workspace.config(api_key="sk-very-secret-key"), singer_lines(leads), tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "submitted 2 searches in 1 batches" in done.stderr
+    (batch_id,) = workspace.fake.submissions.batch_ids()
+    batch = workspace.fake.catalog.get(batch_id)
+    assert batch is not None
+    numbers = [r["number"] for r in batch.results if r.get("number")]
+    for secret in [
+        "sk-very-secret-key",
+        "secret-person",
+        "Zelda",
+        "Quux",
+        "hyrule",
+        "Lonely",
+        *numbers,
+    ]:
+        assert secret not in done.stderr, secret
+
+
+def test_a_failed_run_exits_non_zero_with_one_error_line(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    workspace.fake.catalog.account["credits"] = 0
+    done = run_target_process(workspace.config(), singer_lines([lead(1)]), tmp_path)
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1, errors
+    assert "Top up the account" in errors[0]
+    assert "Traceback" not in done.stderr
