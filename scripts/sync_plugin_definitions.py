@@ -1,10 +1,12 @@
-"""Rewrite the tap's settings in meltano.yml and the Hub definition from `SETTINGS`.
+"""Rewrite the plugins' settings in meltano.yml and the Hub definitions from their code.
 
-Run after adding or changing a setting in tap_enrow_phone/tap.py:
+The tap's come from `SETTINGS` in tap_enrow_phone/tap.py, the target's from
+target_enrow_phone/settings.py. Run after adding or changing a setting:
 
     uv run python scripts/sync_plugin_definitions.py
 
-tests/test_plugin_definitions.py fails until the files agree with the tap again.
+tests/test_plugin_definitions.py and tests/target/test_plugin_definition.py fail until
+the files agree with the code again.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from pathlib import Path
 import yaml
 
 from tap_enrow_phone.tap import SETTINGS
+from target_enrow_phone.settings import SETTINGS as TARGET_SETTINGS
 
 REPO = Path(__file__).resolve().parent.parent
 MELTANO_YML = REPO / "meltano.yml"
 HUB_YML = REPO / "hub" / "tap-enrow-phone.yml"
+TARGET_HUB_YML = REPO / "hub" / "target-enrow-phone.yml"
 # Meltano's setting kind for each JSON type; secrets are `password`. Numbers are
 # `integer`: Meltano 4.4 turns a `decimal` value from the environment into a Decimal it
 # then cannot write to the tap's config file, so the run crashes.
@@ -35,13 +39,19 @@ KIND_OF_TYPE = {
 TAP_SETTINGS_BLOCK = re.compile(
     r"(\n      settings:\n)(.*?)(\n        # Built into every SDK tap)", re.DOTALL
 )
+# The loader's settings block, up to the SDK built-ins declared after the target's own.
+TARGET_SETTINGS_BLOCK = re.compile(
+    r"(\n    - name: target-enrow-phone\n.*?\n      settings:\n)(.*?)"
+    r"(\n        # Built into every SDK target)",
+    re.DOTALL,
+)
 SELECT_BLOCK = re.compile(r"(\n      select:\n)((?:        - .*\n)+)")
 
 
-def tap_setting_entries() -> list[dict[str, t.Any]]:
-    """One Meltano setting entry per tap setting, in declaration order."""
+def tap_setting_entries(settings: t.Any = SETTINGS) -> list[dict[str, t.Any]]:  # noqa: ANN401
+    """One Meltano setting entry per setting (the tap's by default), in declaration order."""
     entries = []
-    for name, schema in SETTINGS.to_dict()["properties"].items():
+    for name, schema in settings.to_dict()["properties"].items():
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         (json_type,) = [x for x in types if x != "null"]
         entry: dict[str, t.Any] = {
@@ -66,13 +76,35 @@ def streams() -> list[str]:
     return [f"{name}.*" for name in tap.streams]
 
 
-def main() -> None:
-    """Rewrite both files in place."""
-    text = MELTANO_YML.read_text()
-    dumped = yaml.safe_dump(tap_setting_entries(), sort_keys=False, width=110)
-    block = "".join(f"        {line}\n" if line else "\n" for line in dumped.splitlines()).rstrip(
+def _settings_block(entries: list[dict[str, t.Any]]) -> str:
+    dumped = yaml.safe_dump(entries, sort_keys=False, width=110)
+    return "".join(f"        {line}\n" if line else "\n" for line in dumped.splitlines()).rstrip(
         "\n"
     )
+
+
+def sync_target(text: str) -> str:
+    """meltano.yml's text with the target's settings rewritten; the Hub file rewritten."""
+    block = _settings_block(tap_setting_entries(TARGET_SETTINGS))
+    text, found = TARGET_SETTINGS_BLOCK.subn(
+        lambda m: m.group(1) + block + m.group(3), text, count=1
+    )
+    if not found:
+        raise SystemExit("meltano.yml: the target-enrow-phone loader's settings were not found")
+    project = yaml.safe_load(text)
+    loader = next(p for p in project["plugins"]["loaders"] if p["name"] == "target-enrow-phone")
+    header, _, body = TARGET_HUB_YML.read_text().partition("\nname:")
+    hub = yaml.safe_load("name:" + body)
+    hub["settings"] = loader["settings"]
+    hub["capabilities"] = loader["capabilities"]
+    TARGET_HUB_YML.write_text(header + "\n" + yaml.safe_dump(hub, sort_keys=False, width=110))
+    return text
+
+
+def main() -> None:
+    """Rewrite the files in place."""
+    text = MELTANO_YML.read_text()
+    block = _settings_block(tap_setting_entries())
     text, found = TAP_SETTINGS_BLOCK.subn(lambda m: m.group(1) + block + m.group(3), text, count=1)
     if not found:
         raise SystemExit("meltano.yml: the extractor's settings block was not found")
@@ -80,6 +112,7 @@ def main() -> None:
     text, found = SELECT_BLOCK.subn(lambda m: m.group(1) + select, text, count=1)
     if not found:
         raise SystemExit("meltano.yml: the extractor's select block was not found")
+    text = sync_target(text)
     MELTANO_YML.write_text(text)
 
     project = yaml.safe_load(text)
