@@ -2,7 +2,9 @@
 # Quick start (README "Quick start"): from a fresh clone with only Python 3 and PyPI,
 # install uv, the tap and the Meltano plugins, start the fake Enrow API, run
 # `meltano run tap-enrow-phone target-duckdb` into output/quickstart.duckdb and print
-# what landed. The fake is stopped on the way out, whatever happens.
+# what landed; then the loop (README "Close the loop"): demo/leads.csv submitted by
+# target-enrow-phone, the results read back into the same file's `loop` schema. The fake
+# is stopped on the way out, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -23,13 +25,15 @@ fi
 "${UV[@]}" sync --locked --quiet
 MELTANO=(.venv/bin/meltano)
 
-say "Installing the Meltano plugins tap-enrow-phone and target-duckdb (into .meltano/)"
-"${MELTANO[@]}" install tap-enrow-phone target-duckdb >/dev/null 2>&1 ||
-  "${MELTANO[@]}" install tap-enrow-phone target-duckdb
+say "Installing the Meltano plugins tap-enrow-phone, target-duckdb, tap-spreadsheets and target-enrow-phone (into .meltano/)"
+plugins=(tap-enrow-phone target-duckdb tap-spreadsheets target-enrow-phone)
+"${MELTANO[@]}" install "${plugins[@]}" >/dev/null 2>&1 ||
+  "${MELTANO[@]}" install "${plugins[@]}"
 
 say "Starting the fake Enrow API"
 mkdir -p output
 fake_log=output/quickstart-fake.log
+: >"$fake_log" # exists before the fake starts, so reading it cannot race the start
 .venv/bin/python -m fake_enrow --port 0 >"$fake_log" 2>&1 &
 fake_pid=$!
 trap 'kill "$fake_pid" 2>/dev/null || true' EXIT
@@ -68,6 +72,38 @@ echo "done; Meltano's log is in $run_log"
 
 say "What landed in $database"
 .meltano/loaders/target-duckdb/venv/bin/python scripts/show_duckdb.py "$database" --schema enrow
+
+say "The loop: meltano run tap-spreadsheets target-enrow-phone, then tap-enrow-phone target-duckdb"
+# demo/leads.csv becomes bulk searches on the fake; their ids go to a file of the demo's own
+# (the project's enrow/batch_ids.txt stays yours), which the tap then reads.
+ids_file="$PWD/output/quickstart-batch-ids.txt"
+ledger="$PWD/output/quickstart-ledger.sqlite3"
+rm -f "$ids_file" "$ledger"*
+loop_log=output/quickstart-loop.log
+if ! TAP_ENROW_PHONE_API_KEY=demo-key \
+  TARGET_ENROW_PHONE_API_URL="$api_url" \
+  TARGET_ENROW_PHONE_BATCH_IDS_FILE="$ids_file" \
+  TARGET_ENROW_PHONE_LEDGER_PATH="$ledger" \
+  "${MELTANO[@]}" run --full-refresh --state-id-suffix=quickstart \
+  tap-spreadsheets target-enrow-phone >"$loop_log" 2>&1 ||
+  ! TAP_ENROW_PHONE_API_KEY=demo-key \
+    TAP_ENROW_PHONE_API_URL="$api_url" \
+    TAP_ENROW_PHONE_BATCH_IDS='[]' \
+    TAP_ENROW_PHONE_BATCH_IDS_FILE="$ids_file" \
+    TAP_ENROW_PHONE_WAIT_FOR_RUNNING_BATCHES=true \
+    TAP_ENROW_PHONE_POLL_INTERVAL=1 \
+    TARGET_DUCKDB_FILEPATH="$PWD/$database" \
+    TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA=loop \
+    "${MELTANO[@]}" run --full-refresh --state-id-suffix=quickstart-loop \
+    tap-enrow-phone target-duckdb >>"$loop_log" 2>&1; then
+  echo "The loop failed; the end of its log ($loop_log):" >&2
+  tail -n 40 "$loop_log" >&2
+  exit 1
+fi
+sed -n 's/.*| \(Run [^ ]*: submitted .*\)/\1/p' "$loop_log" | cut -c1-160
+echo "batch ids handed to the tap ($ids_file):"
+sed 's/  #.*//' "$ids_file"
+.meltano/loaders/target-duckdb/venv/bin/python scripts/show_duckdb.py "$database" --schema loop
 
 say "Quick start finished in $((SECONDS - started)) s"
 echo "Run all the tests with ./scripts/test.sh; README 'With your own key' shows real runs."
