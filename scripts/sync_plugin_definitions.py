@@ -1,6 +1,6 @@
 """Rewrite the plugins' settings in meltano.yml and the Hub definitions from their code.
 
-The tap's come from `SETTINGS` in tap_enrow_phone/tap.py, the target's from
+The tap's come from `SETTINGS` in tap_enrow_phone/settings.py, the target's from
 target_enrow_phone/settings.py. Run after adding or changing a setting:
 
     uv run python scripts/sync_plugin_definitions.py
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from tap_enrow_phone.tap import SETTINGS
+from tap_enrow_phone.settings import SETTINGS
 from target_enrow_phone.settings import SETTINGS as TARGET_SETTINGS
 
 REPO = Path(__file__).resolve().parent.parent

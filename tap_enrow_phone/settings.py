@@ -1,7 +1,9 @@
-"""Read and check the settings that the JSON schema alone cannot judge.
+"""The tap's settings: their declaration, and the checks the JSON schema alone cannot make.
 
-Everything here runs before the first request, so a bad setting costs nothing and is
-reported in one line that names the setting and what to do.
+`SETTINGS` is the one declaration of every setting (it becomes `--about`, and the plugin
+files are kept equal to it). `read_settings` checks a config and resolves it into the
+`TapSettings` a run uses. Everything here runs before the first request, so a bad setting
+costs nothing and is reported in one line that names the setting and what to do.
 """
 
 from __future__ import annotations
@@ -14,12 +16,242 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from singer_sdk import typing as th
+
 from tap_enrow_phone.errors import ConfigError
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 DEFAULT_API_URL = "https://api.enrow.io"
+DEFAULT_REQUEST_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_RETRY_MAX_WAIT = 60.0
+DEFAULT_MAX_CONCURRENCY = 8
+DEFAULT_POLL_INTERVAL = 30.0
+DEFAULT_MAX_WAIT = 600.0
+
+
+# The tap's own settings; the SDK adds its built-in ones (stream maps, ...) to the
+# schema it validates against.
+SETTINGS = th.PropertiesList(
+    th.Property(
+        "api_key",
+        th.StringType,
+        required=True,
+        secret=True,
+        title="API key",
+        description=("Your Enrow API key. Sent only as the x-api-key header; never logged."),
+    ),
+    th.Property(
+        "batch_ids",
+        th.ArrayType(th.StringType),
+        title="Batch ids",
+        description=(
+            "Ids of the bulk phone searches to read, as returned by POST "
+            "/phone/bulk (or the webhook, or the Enrow dashboard). Merged with "
+            "batch_ids_file; trimmed and de-duplicated, first seen first."
+        ),
+    ),
+    th.Property(
+        "batch_ids_file",
+        th.StringType,
+        title="Batch ids file",
+        description=(
+            "Path to a UTF-8 text file with one batch id per line; blank lines and "
+            "text after '#' are ignored. Merged with batch_ids."
+        ),
+    ),
+    th.Property(
+        "single_search_ids",
+        th.ArrayType(th.StringType),
+        title="Single search ids",
+        description=(
+            "Ids of single phone searches to read (GET /phone/single), as returned by "
+            "POST /phone/single. Merged with single_search_ids_file; trimmed and "
+            "de-duplicated, first seen first. A run needs at least one batch or single "
+            "search id."
+        ),
+    ),
+    th.Property(
+        "single_search_ids_file",
+        th.StringType,
+        title="Single search ids file",
+        description=(
+            "Path to a UTF-8 text file with one single search id per line; blank lines "
+            "and text after '#' are ignored. Merged with single_search_ids."
+        ),
+    ),
+    th.Property(
+        "api_url",
+        th.StringType,
+        default=DEFAULT_API_URL,
+        title="API URL",
+        description=(
+            "Base URL of the Enrow API. Must be https, except plain http to "
+            "localhost (for the fake API in tests and demos)."
+        ),
+    ),
+    th.Property(
+        "request_timeout",
+        th.NumberType,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        title="Request timeout (seconds)",
+        description=(
+            "Seconds to wait for an answer to one request before it counts as a "
+            "transient fault and is retried. Must be above zero."
+        ),
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=DEFAULT_MAX_RETRIES,
+        title="Maximum retries",
+        description=(
+            "How many times one request is retried after a transient fault (HTTP "
+            "429, 5xx, timeout, connection reset, truncated answer) before the run "
+            "stops. 0 disables retries."
+        ),
+    ),
+    th.Property(
+        "retry_max_wait",
+        th.NumberType,
+        default=DEFAULT_RETRY_MAX_WAIT,
+        title="Longest wait between retries (seconds)",
+        description=(
+            "Cap on the wait before a retry, both for the exponential backoff "
+            "(1 s, 2 s, 4 s, ... with jitter) and for a Retry-After header sent by "
+            "the API."
+        ),
+    ),
+    th.Property(
+        "max_concurrency",
+        th.IntegerType,
+        default=DEFAULT_MAX_CONCURRENCY,
+        title="Batches fetched at once",
+        description=(
+            "How many batch requests may be in flight at the same time. Output "
+            "order stays the order of the batch ids. 1 reads batches one by one."
+        ),
+    ),
+    th.Property(
+        "ignore_unknown_batches",
+        th.BooleanType,
+        default=False,
+        title="Ignore unknown batch ids",
+        description=(
+            "Ids Enrow does not know (mistyped, or results expired) never stop the "
+            "other batches. By default the run then ends with an error listing "
+            "them; set this to true to log a warning and exit 0 instead."
+        ),
+    ),
+    th.Property(
+        "wait_for_running_batches",
+        th.BooleanType,
+        default=False,
+        title="Wait for running batches",
+        description=(
+            "When true, batches found ongoing are polled every poll_interval seconds, "
+            "after the other batches were emitted, until they are completed or failed "
+            "or max_wait is up; a batch still running then is emitted as ongoing and "
+            "read again next run. When false, a running batch is read again next run."
+        ),
+    ),
+    th.Property(
+        "poll_interval",
+        th.NumberType,
+        default=DEFAULT_POLL_INTERVAL,
+        title="Poll interval (seconds)",
+        description=(
+            "With wait_for_running_batches, seconds between two reads of a running "
+            "batch. Must be above zero."
+        ),
+    ),
+    th.Property(
+        "max_wait",
+        th.NumberType,
+        default=DEFAULT_MAX_WAIT,
+        title="Longest wait for a running batch (seconds)",
+        description=(
+            "With wait_for_running_batches, how long a batch is waited for, counted "
+            "from its first read in the run. Must be above zero."
+        ),
+    ),
+    th.Property(
+        "phone_details",
+        th.BooleanType,
+        default=False,
+        title="Phone details",
+        description=(
+            "When true, found numbers in phone_results and single_phone_results get "
+            "number_type (mobile, fixed_line, fixed_line_or_mobile, voip, ...), "
+            "number_valid and number_national, from the phonenumbers package: install "
+            "the tap as tap-enrow-phone[phone-details]."
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How running batches are waited for, when `wait_for_running_batches` is on."""
+
+    poll_interval: float
+    max_wait: float
+
+
+@dataclass(frozen=True)
+class TapSettings:
+    """A checked configuration, resolved into what a run uses."""
+
+    api_key: str
+    api_url: str
+    request_timeout: float
+    max_retries: int
+    retry_max_wait: float
+    max_concurrency: int
+    batch_ids: list[str]
+    single_search_ids: list[str]
+    ignore_unknown_batches: bool
+    # None when running batches are not waited for.
+    waiting: Waiting | None
+    phone_details: bool
+
+
+def read_settings(config: Mapping[str, t.Any]) -> TapSettings:
+    """Check `config` and resolve it; raises `ConfigError` naming the first bad setting."""
+    api_key = check_api_key(config.get("api_key"))
+    api_url = check_api_url(str(config.get("api_url") or DEFAULT_API_URL))
+    check_number(config, "request_timeout", whole=False)
+    check_number(config, "max_concurrency", whole=True)
+    check_number(config, "retry_max_wait", whole=False)
+    check_number(config, "max_retries", whole=True, allow_zero=True)
+    check_number(config, "poll_interval", whole=False)
+    check_number(config, "max_wait", whole=False)
+    batch_ids = resolve_ids(config, BATCH_IDS)
+    single_search_ids = resolve_ids(config, SINGLE_SEARCH_IDS)
+    check_some_ids(batch_ids, single_search_ids)
+    waiting = None
+    if config.get("wait_for_running_batches", False):
+        waiting = Waiting(
+            poll_interval=float(config.get("poll_interval", DEFAULT_POLL_INTERVAL)),
+            max_wait=float(config.get("max_wait", DEFAULT_MAX_WAIT)),
+        )
+    return TapSettings(
+        api_key=api_key,
+        api_url=api_url,
+        request_timeout=float(config.get("request_timeout", DEFAULT_REQUEST_TIMEOUT)),
+        max_retries=int(config.get("max_retries", DEFAULT_MAX_RETRIES)),
+        retry_max_wait=float(config.get("retry_max_wait", DEFAULT_RETRY_MAX_WAIT)),
+        max_concurrency=int(config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
+        batch_ids=batch_ids,
+        single_search_ids=single_search_ids,
+        ignore_unknown_batches=bool(config.get("ignore_unknown_batches", False)),
+        waiting=waiting,
+        phone_details=bool(config.get("phone_details", False)),
+    )
+
+
 # An id travels as a query parameter; these characters would change the request's
 # meaning if a user pasted a URL or a list by mistake, so they are refused up front.
 _FORBIDDEN_IN_ID = re.compile(r"[\s/?&#\x00-\x1f\x7f]")
