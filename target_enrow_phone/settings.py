@@ -144,7 +144,8 @@ SETTINGS = th.PropertiesList(
         title="Maximum retries",
         description=(
             "How many times a request answered 429 (rate limited) is retried, after its "
-            "Retry-After. Nothing else of a POST is ever retried. 0 or more."
+            "Retry-After; the free GET /account/info is also retried after a timeout or "
+            "a 5xx. A POST is never retried after anything else. 0 or more."
         ),
     ),
     th.Property(
