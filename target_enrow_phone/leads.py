@@ -58,16 +58,17 @@ def make_search(record: Mapping[str, t.Any]) -> Search | SkipReason:
         return custom
     url = _text(record.get("linkedin_url"))
     profile = normalise_linkedin_url(url) if url else None
-    names = _name_search(record)
     if profile is not None:
         payload = {"linkedin_url": profile}
         key = "li:" + profile.lower()
-    elif isinstance(names, tuple):
-        payload, key = names
-    elif url:
-        return SkipReason.INVALID_LINKEDIN_URL
     else:
-        return names
+        names = _name_search(record)
+        if isinstance(names, tuple):
+            payload, key = names
+        elif url:
+            return SkipReason.INVALID_LINKEDIN_URL
+        else:
+            return names
     if custom is not None:
         payload["custom"] = custom
     return Search(payload, hashlib.sha256(key.encode()).hexdigest())

@@ -100,26 +100,12 @@ class Ledger:
             self._lock_file.close()
             self._lock_file = None
 
-    def states(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """State and send time of each key the ledger knows."""
-        found: dict[str, tuple[str, str]] = {}
-        chunk: list[str] = []
-        for key in [*keys, None]:
-            if key is not None:
-                chunk.append(key)
-            if chunk and (key is None or len(chunk) == 500):  # noqa: PLR2004 - SQLite limit
-                marks = ",".join("?" * len(chunk))
-                rows = self.conn.execute(
-                    f"SELECT key, state, sent_at FROM searches WHERE key IN ({marks})",  # noqa: S608
-                    chunk,
-                )
-                found.update({k: (state, sent) for k, state, sent in rows})
-                chunk = []
-        return found
-
     def blocks(self, key: str, resubmit_after_days: int | None) -> str | None:
         """Why a search must not be sent (`submitted` or `uncertain`), or None."""
-        known = self.states([key]).get(key)
+        row = self.conn.execute(
+            "SELECT state, sent_at FROM searches WHERE key = ?", (key,)
+        ).fetchone()
+        known = None if row is None else (row[0], row[1])
         return blocking_state(known, resubmit_after_days, datetime.now(timezone.utc))
 
     def mark_pending(

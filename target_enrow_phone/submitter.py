@@ -69,11 +69,15 @@ class Submitter:
         self.would_submit: Counter[str] = Counter()
         self._queued_keys: set[str] = set()
         self.over_limit = False
+        self._ledger_exists = False
 
     def start(self) -> None:
         """Lock the ledger; settle what a run that died mid-submission left pending."""
+        # A dry run reads the ledger if there is one, and never creates it.
+        self._ledger_exists = self.settings.ledger_path.exists()
         if self.settings.dry_run:
             return
+        self._ledger_exists = True
         handed_off = recover_from_ids_file(self.settings.batch_ids_file)
         try:
             made_uncertain = self._ledger.open_for_run(handed_off)
@@ -115,7 +119,7 @@ class Submitter:
         return search
 
     def _blocked(self, key: str) -> str | None:
-        if not self.settings.ledger_path.exists():
+        if not self._ledger_exists:
             return None
         return self._ledger.blocks(key, self.settings.resubmit_after_days)
 
