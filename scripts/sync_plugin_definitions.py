@@ -93,12 +93,16 @@ def sync_target(text: str) -> str:
         raise SystemExit("meltano.yml: the target-enrow-phone loader's settings were not found")
     project = yaml.safe_load(text)
     loader = next(p for p in project["plugins"]["loaders"] if p["name"] == "target-enrow-phone")
-    header, _, body = TARGET_HUB_YML.read_text().partition("\nname:")
-    hub = yaml.safe_load("name:" + body)
-    hub["settings"] = loader["settings"]
-    hub["capabilities"] = loader["capabilities"]
-    TARGET_HUB_YML.write_text(header + "\n" + yaml.safe_dump(hub, sort_keys=False, width=110))
+    _update_hub(TARGET_HUB_YML, settings=loader["settings"], capabilities=loader["capabilities"])
     return text
+
+
+def _update_hub(path: Path, **fields: t.Any) -> None:  # noqa: ANN401
+    """Replace some top-level fields of a Hub definition, keeping its header comment."""
+    header, _, body = path.read_text().partition("\nname:")
+    hub = yaml.safe_load("name:" + body)
+    hub.update(fields)
+    path.write_text(header + "\n" + yaml.safe_dump(hub, sort_keys=False, width=110))
 
 
 def main() -> None:
@@ -117,13 +121,13 @@ def main() -> None:
 
     project = yaml.safe_load(text)
     extractor = next(p for p in project["plugins"]["extractors"] if p["name"] == "tap-enrow-phone")
-    header, _, body = HUB_YML.read_text().partition("\nname:")
-    hub = yaml.safe_load("name:" + body)
-    hub["settings"] = extractor["settings"]
-    hub["select"] = extractor["select"]
     id_settings = [n for n in SETTINGS.to_dict()["properties"] if n.endswith(("_ids", "_ids_file"))]
-    hub["settings_group_validation"] = [["api_key", name] for name in id_settings]
-    HUB_YML.write_text(header + "\n" + yaml.safe_dump(hub, sort_keys=False, width=110))
+    _update_hub(
+        HUB_YML,
+        settings=extractor["settings"],
+        select=extractor["select"],
+        settings_group_validation=[["api_key", name] for name in id_settings],
+    )
 
 
 if __name__ == "__main__":

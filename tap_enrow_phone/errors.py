@@ -7,7 +7,14 @@ number, because they end up in logs that are shipped and kept.
 
 from __future__ import annotations
 
+import sys
+import typing as t
+
 from singer_sdk.exceptions import ConfigValidationError
+
+if t.TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable
 
 
 class EnrowTapError(Exception):
@@ -78,3 +85,15 @@ class SubmissionUncertainError(FatalApiError):
         """`what` says how the answer was lost, e.g. "no answer within 30 s"."""
         super().__init__(f"the bulk search request got no clear answer ({what})")
         self.what = what
+
+
+def explained_in_one_line(logger: logging.Logger, run: Callable[[], None]) -> None:
+    """Run a command; one of our errors ends it with its one line and exit code 1.
+
+    A traceback would only bury that line, which already says what to do.
+    """
+    try:
+        run()
+    except EnrowTapError as exc:
+        logger.error("%s", exc)  # noqa: TRY400
+        sys.exit(1)

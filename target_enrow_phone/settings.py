@@ -30,15 +30,11 @@ DEFAULT_PROGRESS_INTERVAL = 30.0
 CREDITS_PER_SEARCH = 40
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
+# The key and the URL mean the same for the target as for the tap.
+_TAP_SETTINGS = dict(tap_settings.SETTINGS.items())
+
 SETTINGS = th.PropertiesList(
-    th.Property(
-        "api_key",
-        th.StringType,
-        required=True,
-        secret=True,
-        title="API key",
-        description="Your Enrow API key. Sent only as the x-api-key header; never logged.",
-    ),
+    _TAP_SETTINGS["api_key"],
     th.Property(
         "batch_ids_file",
         th.StringType,
@@ -61,16 +57,7 @@ SETTINGS = th.PropertiesList(
             "the working directory (the Meltano project)."
         ),
     ),
-    th.Property(
-        "api_url",
-        th.StringType,
-        default=tap_settings.DEFAULT_API_URL,
-        title="API URL",
-        description=(
-            "Base URL of the Enrow API. Must be https, except plain http to "
-            "localhost (for the fake API in tests and demos)."
-        ),
-    ),
+    _TAP_SETTINGS["api_url"],
     th.Property(
         "max_searches_per_run",
         th.IntegerType,

@@ -9,7 +9,7 @@ from singer_sdk import Target
 from singer_sdk.helpers.capabilities import PluginCapabilities
 
 from tap_enrow_phone.client import EnrowClient, RetryPolicy
-from tap_enrow_phone.errors import EnrowTapError
+from tap_enrow_phone.errors import explained_in_one_line
 from target_enrow_phone.ledger import Ledger
 from target_enrow_phone.progress import Progress
 from target_enrow_phone.settings import SETTINGS, check_settings
@@ -83,13 +83,9 @@ class TargetEnrowPhone(Target):
     @classmethod
     @override
     def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        # The target's own errors are explained in one line; a traceback would only
-        # bury that line.
-        try:
-            super().invoke(*args, **kwargs)
-        except EnrowTapError as exc:
-            cls.logger.error("%s", exc)  # noqa: TRY400
-            sys.exit(1)
+        explained_in_one_line(
+            cls.logger, lambda: super(TargetEnrowPhone, cls).invoke(*args, **kwargs)
+        )
 
 
 if __name__ == "__main__":
