@@ -80,10 +80,6 @@ ids_file="$PWD/output/quickstart-batch-ids.txt"
 ledger="$PWD/output/quickstart-ledger.sqlite3"
 rm -f "$ids_file" "$ledger"*
 loop_log=output/quickstart-loop.log
-# Each result's `custom` is the lead's id from the CSV: copied into a text column `lead`,
-# because target-duckdb types `custom` (any JSON in the tap's schema) as JSON, which a bare
-# string is not.
-lead_column='{"phone_results": {"lead": "str(custom or \"\")", "custom": "__NULL__"}}'
 if ! TAP_ENROW_PHONE_API_KEY=demo-key \
   TARGET_ENROW_PHONE_API_URL="$api_url" \
   TARGET_ENROW_PHONE_BATCH_IDS_FILE="$ids_file" \
@@ -96,7 +92,6 @@ if ! TAP_ENROW_PHONE_API_KEY=demo-key \
     TAP_ENROW_PHONE_BATCH_IDS_FILE="$ids_file" \
     TAP_ENROW_PHONE_WAIT_FOR_RUNNING_BATCHES=true \
     TAP_ENROW_PHONE_POLL_INTERVAL=1 \
-    TAP_ENROW_PHONE_STREAM_MAPS="$lead_column" \
     TARGET_DUCKDB_FILEPATH="$PWD/$database" \
     TARGET_DUCKDB_DEFAULT_TARGET_SCHEMA=loop \
     "${MELTANO[@]}" run --full-refresh --state-id-suffix=quickstart-loop \

@@ -98,7 +98,7 @@ def _found_by_lead(load: PostgresLoad, leads_schema: str) -> list[tuple[str, str
     """(lead, number) for every found result, joined back to the leads by `custom`."""
     query = sql.SQL(
         "SELECT l.custom, r.number FROM {leads} l JOIN {results} r "
-        "ON trim(both '\"' from r.custom::text) = l.custom "
+        "ON r.custom = l.custom "
         "WHERE r.qualification = 'found' ORDER BY l.custom"
     ).format(
         leads=sql.Identifier(leads_schema, "leads"),
