@@ -88,7 +88,7 @@ if ! TAP_ENROW_PHONE_API_KEY=demo-key \
   tap-spreadsheets target-enrow-phone >"$loop_log" 2>&1 ||
   ! TAP_ENROW_PHONE_API_KEY=demo-key \
     TAP_ENROW_PHONE_API_URL="$api_url" \
-    TAP_ENROW_PHONE_BATCH_IDS='[]' \
+    TAP_ENROW_PHONE_BATCH_IDS="[]" \
     TAP_ENROW_PHONE_BATCH_IDS_FILE="$ids_file" \
     TAP_ENROW_PHONE_WAIT_FOR_RUNNING_BATCHES=true \
     TAP_ENROW_PHONE_POLL_INTERVAL=1 \
