@@ -12,7 +12,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_enrow_phone.documents import parse_account_document
-from tap_enrow_phone.errors import ConfigError, EnrowTapError
+from tap_enrow_phone.errors import ConfigError, EnrowTapError, explained_in_one_line
 from tap_enrow_phone.output import BufferedSingerWriter, EncodedStateWriter
 from tap_enrow_phone.run import SyncRun
 from tap_enrow_phone.settings import SETTINGS
@@ -140,13 +140,7 @@ class TapEnrowPhone(Tap):
     @classmethod
     @override
     def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        # The tap's own errors are explained in one line; a traceback would only
-        # bury that line.
-        try:
-            super().invoke(*args, **kwargs)
-        except EnrowTapError as exc:
-            cls.logger.error("%s", exc)  # noqa: TRY400
-            sys.exit(1)
+        explained_in_one_line(cls.logger, lambda: super(TapEnrowPhone, cls).invoke(*args, **kwargs))
 
 
 def _drop_generic_line_for_explained_errors(record: logging.LogRecord) -> bool:
