@@ -30,6 +30,7 @@ DEFAULT_RETRY_MAX_WAIT = 60.0
 DEFAULT_MAX_CONCURRENCY = 8
 DEFAULT_POLL_INTERVAL = 30.0
 DEFAULT_MAX_WAIT = 600.0
+DEFAULT_STATE_INTERVAL = 10.0
 
 
 # The tap's own settings; the SDK adds its built-in ones (stream maps, ...) to the
@@ -178,6 +179,19 @@ SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "state_interval",
+        th.NumberType,
+        default=DEFAULT_STATE_INTERVAL,
+        title="Seconds between STATE messages",
+        description=(
+            "At most one STATE message (the list of finished ids) is written per this "
+            "many seconds, and always at the end of the run. A run stopped in between "
+            "reads again only the ids finished since its last STATE (free, and upserted). "
+            "0 writes one after every finished id, within a byte budget of about twice "
+            "the state plus 1 MB per run. 0 or more."
+        ),
+    ),
+    th.Property(
         "phone_details",
         th.BooleanType,
         default=False,
@@ -216,6 +230,7 @@ class TapSettings:
     # None when running batches are not waited for.
     waiting: Waiting | None
     phone_details: bool
+    state_interval: float
 
 
 def read_settings(config: Mapping[str, t.Any]) -> TapSettings:
@@ -228,6 +243,7 @@ def read_settings(config: Mapping[str, t.Any]) -> TapSettings:
     check_number(config, "max_retries", whole=True, allow_zero=True)
     check_number(config, "poll_interval", whole=False)
     check_number(config, "max_wait", whole=False)
+    check_number(config, "state_interval", whole=False, allow_zero=True)
     batch_ids = resolve_ids(config, BATCH_IDS)
     single_search_ids = resolve_ids(config, SINGLE_SEARCH_IDS)
     check_some_ids(batch_ids, single_search_ids)
@@ -249,6 +265,7 @@ def read_settings(config: Mapping[str, t.Any]) -> TapSettings:
         ignore_unknown_batches=bool(config.get("ignore_unknown_batches", False)),
         waiting=waiting,
         phone_details=bool(config.get("phone_details", False)),
+        state_interval=float(config.get("state_interval", DEFAULT_STATE_INTERVAL)),
     )
 
 
