@@ -78,13 +78,14 @@ class FinishedIds:
 
 
 def check_state_text(text: str) -> None:
-    """Refuse a state file that is empty or not JSON, before the SDK parses it."""
+    """Refuse a state file that is empty, not JSON or not the shape, before the SDK reads it."""
     if not text.strip():
         _refuse("the state file is empty")
     try:
-        json.loads(text)
+        state = json.loads(text)
     except ValueError as exc:
         _refuse(f"the state file is not JSON ({exc})")
+    upgrade_state(state)
 
 
 def upgrade_state(state: object) -> dict[str, t.Any]:

@@ -85,7 +85,7 @@ def run_tap_cli(
     config: dict[str, t.Any],
     tmp_path: Path,
     *,
-    state: dict[str, t.Any] | None = None,
+    state: dict[str, t.Any] | str | None = None,
     extra_args: t.Sequence[str] = (),
     env: dict[str, str] | None = None,
     timeout: float = 120,
@@ -96,7 +96,8 @@ def run_tap_cli(
     args = [TAP_EXECUTABLE, "--config", str(config_path), *extra_args]
     if state is not None:
         state_path = tmp_path / "state.json"
-        state_path.write_text(json.dumps(state))
+        # A string is the file's text as it is, for states that are not JSON.
+        state_path.write_text(state if isinstance(state, str) else json.dumps(state))
         args += ["--state", str(state_path)]
     completed = subprocess.run(  # noqa: S603
         args,
