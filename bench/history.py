@@ -110,7 +110,7 @@ def ids_file(workdir: Path, ids: list[str]) -> str:
 
 
 def scale(server: FakeEnrowServer, workdir: Path, sizes: list[int]) -> list[list[str]]:
-    one = {"batch_ids": [batch_id("warm", 0)]}
+    one: Config = {"batch_ids": [batch_id("warm", 0)]}
     startup = min(run_tap(server, workdir, one).seconds for _ in range(4))
     rows = [
         [
