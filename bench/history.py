@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.run import markdown_table
 from fake_enrow import DEMO_API_KEY, FakeEnrowServer
 from fake_enrow.data import SingleSearch, found
 
@@ -256,16 +257,6 @@ def year_rows(runs: list[Run], per_week: int) -> list[list[str]]:
         ]
     )
     return rows
-
-
-def markdown_table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-        for row in rows
-    ]
-    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(lines)
 
 
 def main() -> int:
