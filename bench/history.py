@@ -44,7 +44,7 @@ Config = dict[str, object]
 
 def batch_id(label: str, n: int) -> str:
     """An id the fake serves as a completed batch of 1 result, 38 characters long."""
-    return f"gen-{hashlib.md5(f'{label}{n}'.encode()).hexdigest()}-1"  # noqa: S324 - not security
+    return f"gen-{hashlib.md5(f'{label}-{n}'.encode()).hexdigest()}-1"  # noqa: S324 - not security
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,9 @@ class PacedStateWriter(StateWriter):
         self._clock = clock
         self._pending: TapState | None = None
         self._last_encoded: bytes | None = None
-        self._last_written: float | None = None
+        # The state handed in needs no STATE of its own: the first one is due an
+        # interval after the start (or at the first flush).
+        self._last_written = clock()
         self.bytes_written = 0
 
     @override
@@ -199,8 +201,7 @@ class PacedStateWriter(StateWriter):
         self._buffered.flush()
 
     def _due(self) -> bool:
-        last = self._last_written
-        return last is None or self._clock() - last >= self._interval()
+        return self._clock() - self._last_written >= self._interval()
 
     def flush(self) -> None:
         """Write the latest state now, unless it is the one written last."""

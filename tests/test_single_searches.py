@@ -56,7 +56,7 @@ def test_single_results_have_the_documented_fields_and_are_read_once(
         },
     ]
     assert "batches" not in out.records
-    assert out.last_state["bookmarks"]["single_phone_results"] == {"finished": [SINGLE_FOUND]}
+    assert single_finished(out, SINGLE_FOUND) is True
 
 
 def test_ongoing_single_search_is_read_again_until_finished_then_skipped(
