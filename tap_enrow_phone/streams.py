@@ -113,6 +113,8 @@ class _IdPartitionedStream(_TopLevelStream):
         super().__init__(tap, run)
         self._pending: list[dict[str, str]] | None = None
         self._fetches: Iterator[Fetched[object]] | None = None
+        # Ids to read, counted before running batches are put back in the list.
+        self._to_read = 0
 
     @cached_property
     def finished(self) -> FinishedIds:
@@ -122,7 +124,7 @@ class _IdPartitionedStream(_TopLevelStream):
     @cached_property
     def progress(self) -> Progress:
         """How far the run is through the ids it reads."""
-        return Progress(self.logger, self.id_kind_plural, len(self.partitions or []))
+        return Progress(self.logger, self.id_kind_plural, self._to_read)
 
     def configured_ids(self) -> list[str]:
         """Every id the settings ask for, in order."""
@@ -139,6 +141,7 @@ class _IdPartitionedStream(_TopLevelStream):
         if self._pending is None:
             ids = self.configured_ids()
             self._pending = [{"id": i} for i in ids if i not in self.finished]
+            self._to_read = len(self._pending)
             self.logger.info(
                 "%d %s(es) to read; %d skipped, finished in an earlier run.",
                 len(self._pending),

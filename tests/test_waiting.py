@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import typing as t
 
 from fake_enrow import Batch, Fault
@@ -10,6 +11,8 @@ from tests.conftest import COMPLETED, LEGACY, ONGOING
 from tests.helpers import run_tap
 
 if t.TYPE_CHECKING:
+    import pytest
+
     from fake_enrow import FakeEnrowServer
 
 NEVER_FINISHES = "b-still-running"
@@ -116,3 +119,17 @@ def test_a_batch_that_fails_to_read_while_polled_is_reported_and_not_done(
     assert out.ids("batches") == [COMPLETED]
     assert out.is_finished(COMPLETED) is True
     assert out.is_finished(ONGOING) is False
+
+
+def test_the_progress_line_counts_a_waited_batch_once_when_it_is_out(
+    config: dict[str, t.Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    out = run_tap(waiting_config(config, [ONGOING, COMPLETED, LEGACY]))
+
+    assert out.error is None
+    progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Progress:")]
+    # One line at the end (the run is shorter than the interval), the waited batch counted once.
+    [line] = progress
+    assert line.startswith("Progress: 3 of 3 batches read (")
+    assert line.endswith(", done).")
