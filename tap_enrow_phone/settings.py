@@ -187,8 +187,8 @@ SETTINGS = th.PropertiesList(
             "At most one STATE message (the list of finished ids) is written per this "
             "many seconds, and always at the end of the run. A run stopped in between "
             "reads again only the ids finished since its last STATE (free, and upserted). "
-            "0 writes one after every finished id, within a byte budget of about twice "
-            "the state plus 1 MB per run. 0 or more."
+            "0 asks for one after every finished id; either way the STATE bytes of a run "
+            "stay within 4 times its final STATE plus 1 MB. 0 or more."
         ),
     ),
     th.Property(

@@ -197,7 +197,17 @@ class _IdPartitionedStream(_TopLevelStream):
             self.finished.add(context["id"])
             self.state_manager.is_flushed = False
             self._write_state_message()
+        self.id_read()
+
+    def id_read(self) -> None:
+        """Count one more id as read; after the last one, write the state out.
+
+        The SDK asks for a STATE at the end of the stream too, but not every caller of
+        `Stream.sync` (its own test harness, for one) finalizes the stream afterwards.
+        """
         self.progress.advance()
+        if self.progress.done >= self.progress.total:
+            self.write_state_now()
 
     @override
     def stream_finished(self) -> None:
@@ -249,7 +259,7 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
             if document is not None and self._wait_for(context, document):
                 return
         if document is None:
-            self.progress.advance()  # reported; read again next run
+            self.id_read()  # reported; read again next run
             return
 
         self._document = document
@@ -345,7 +355,7 @@ class SinglePhoneResultsStream(_IdPartitionedStream):
             return
         record = self.parse_or_report(self.next_fetched(context["id"]), parse_single_document)
         if record is None:
-            self.progress.advance()  # reported; read again next run
+            self.id_read()  # reported; read again next run
             return
         yield from self._run.with_phone_details([record])
         qualification = record["qualification"]
