@@ -9,10 +9,11 @@ costs nothing and is reported in one line that names the setting and what to do.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import typing as t
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +33,15 @@ DEFAULT_POLL_INTERVAL = 30.0
 DEFAULT_MAX_WAIT = 600.0
 DEFAULT_STATE_INTERVAL = 10.0
 
+# Meltano 4.4 has no setting kind that carries "2.5" from the environment: `integer`
+# refuses it and `decimal` crashes writing the tap's config. Seconds therefore accept a
+# number or its text, and Meltano passes them as `kind: string`.
+SECONDS = th.CustomType({"type": ["string", "number", "null"]})
+# Meltano's `kind: array` takes only a JSON array from the environment; a single id or
+# a comma-separated list stops Meltano before the tap starts. Ids therefore accept a
+# list or text (a JSON array, or ids separated by commas) and Meltano passes them as
+# `kind: string`; a list written in meltano.yml still arrives as a list.
+ID_LIST = th.CustomType({"type": ["string", "array", "null"], "items": {"type": "string"}})
 
 # The tap's own settings; the SDK adds its built-in ones (stream maps, ...) to the
 # schema it validates against.
@@ -46,11 +56,12 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "batch_ids",
-        th.ArrayType(th.StringType),
+        ID_LIST,
         title="Batch ids",
         description=(
             "Ids of the bulk phone searches to read, as returned by POST "
-            "/phone/bulk (or the webhook, or the Enrow dashboard). Merged with "
+            "/phone/bulk (or the webhook, or the Enrow dashboard): a list, or text "
+            "holding one id, ids separated by commas, or a JSON array. Merged with "
             "batch_ids_file; trimmed and de-duplicated, first seen first."
         ),
     ),
@@ -65,11 +76,12 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "single_search_ids",
-        th.ArrayType(th.StringType),
+        ID_LIST,
         title="Single search ids",
         description=(
             "Ids of single phone searches to read (GET /phone/single), as returned by "
-            "POST /phone/single. Merged with single_search_ids_file; trimmed and "
+            "POST /phone/single, written as for batch_ids. Merged with "
+            "single_search_ids_file; trimmed and "
             "de-duplicated, first seen first. A run needs at least one batch or single "
             "search id."
         ),
@@ -95,7 +107,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "request_timeout",
-        th.NumberType,
+        SECONDS,
         default=DEFAULT_REQUEST_TIMEOUT,
         title="Request timeout (seconds)",
         description=(
@@ -116,7 +128,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "retry_max_wait",
-        th.NumberType,
+        SECONDS,
         default=DEFAULT_RETRY_MAX_WAIT,
         title="Longest wait between retries (seconds)",
         description=(
@@ -160,7 +172,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "poll_interval",
-        th.NumberType,
+        SECONDS,
         default=DEFAULT_POLL_INTERVAL,
         title="Poll interval (seconds)",
         description=(
@@ -170,7 +182,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "max_wait",
-        th.NumberType,
+        SECONDS,
         default=DEFAULT_MAX_WAIT,
         title="Longest wait for a running batch (seconds)",
         description=(
@@ -180,7 +192,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "state_interval",
-        th.NumberType,
+        SECONDS,
         default=DEFAULT_STATE_INTERVAL,
         title="Seconds between STATE messages",
         description=(
@@ -294,7 +306,7 @@ SINGLE_SEARCH_IDS = IdSettings(
 def resolve_ids(config: Mapping[str, t.Any], source: IdSettings) -> list[str]:
     """Ids from the list setting then the file: trimmed, first-seen order, no repeats."""
     ids: list[str] = []
-    for raw in config.get(source.list_setting) or []:
+    for raw in _id_list(config.get(source.list_setting), source):
         if not isinstance(raw, str):
             raise ConfigError(
                 f"Every entry of {source.list_setting} must be a string; fix the "
@@ -311,6 +323,29 @@ def resolve_ids(config: Mapping[str, t.Any], source: IdSettings) -> list[str]:
             check_id(item_id, source)
             unique.setdefault(item_id, None)
     return list(unique)
+
+
+def _id_list(value: object, source: IdSettings) -> list[object]:
+    """The list setting's entries, from a list or from the text forms users type."""
+    if value is None or isinstance(value, list):
+        return list(value or [])
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{source.list_setting} must be a list of ids, or text holding ids separated "
+            f"by commas; fix the {source.list_setting} setting."
+        )
+    if not value.lstrip().startswith("["):
+        return list(value.split(","))
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list):
+        raise ConfigError(
+            f"{source.list_setting} starts with '[' but is not a JSON array of strings; "
+            f'write ["id1", "id2"], or the ids separated by commas: id1,id2.'
+        )
+    return parsed
 
 
 def check_some_ids(*id_lists: list[str]) -> None:
@@ -399,13 +434,31 @@ def check_number(
     value = config.get(name)
     if value is None:
         return
-    # JSON config files are read with Decimal for numbers with a fraction.
-    valid = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-    if valid and whole:
-        valid = isinstance(value, int) or value == Decimal(value).to_integral_value()
-    if valid:
-        valid = value >= 0 if allow_zero else value > 0
+    number = _as_number(value, whole=whole)
+    valid = number is not None and number.is_finite()
+    if valid and number is not None:
+        if whole:
+            valid = number == number.to_integral_value()
+        valid = valid and (number >= 0 if allow_zero else number > 0)
     if not valid:
         what = "a whole number" if whole else "a number"
         bound = "0 or more" if allow_zero else "above zero"
         raise ConfigError(f"{name} must be {what} {bound}; got {value!r}.")
+
+
+def _as_number(value: object, *, whole: bool) -> Decimal | None:
+    """The value as a Decimal, or None when it is no number.
+
+    JSON config files are read with Decimal for numbers with a fraction; seconds may also
+    come as text, which is how Meltano passes them (see SECONDS).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        return Decimal(value)
+    if isinstance(value, str) and not whole:
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    return None
