@@ -33,6 +33,10 @@ class ConfigError(EnrowTapError, ConfigValidationError):
         super().__init__(message, errors=[message])
 
 
+class StateError(EnrowTapError):
+    """The state handed to the tap is not a shape it wrote; refused before any request."""
+
+
 class FatalApiError(EnrowTapError):
     """The run cannot go on: no other batch could succeed either (bad key, no credits)."""
 

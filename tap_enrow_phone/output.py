@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import dataclasses
 import sys
+import time
 import typing as t
 import weakref
 
@@ -45,6 +46,8 @@ if t.TYPE_CHECKING:
 # Large enough that writes are few and big, small enough to stay out of the memory
 # budget: records beyond it go out before their STATE, which is always allowed.
 FLUSH_THRESHOLD = 256 * 1024
+# The STATE bytes a run may write beyond twice its final state (see `PacedStateWriter`).
+STATE_BYTES_ALLOWANCE = 1_000_000
 
 _LIVE_WRITERS: weakref.WeakSet[BufferedSingerWriter] = weakref.WeakSet()
 
@@ -144,26 +147,74 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, Message]):
                 action()
 
 
-class EncodedStateWriter(StateWriter):
-    """The SDK's state writer, comparing states by their encoding.
+class PacedStateWriter(StateWriter):
+    """The SDK's state writer, writing a STATE at most every `interval` seconds.
 
-    The SDK deep-copies the whole state after every STATE message to spot repeats. With
-    one partition per batch that is quadratic in the number of batches; the encoded
-    line, needed anyway, serves as the copy.
+    The state holds every finished id, so each STATE message is as large as the state.
+    The SDK asks for one after every batch, which would make a run's output quadratic in
+    its batches; here a request only notes the state, and a STATE goes out when
+    `interval` has passed since the last one and the bytes of STATE written so far stay
+    within the budget below, or when `flush` is called (at the end of each stream, and
+    on the way out). A run killed in between reads again only the ids finished since its
+    last STATE, which is free, and their rows are upserted by key.
+
+    Budget: a STATE of size s goes out only if every STATE before it, plus it, come to
+    at most 2 * s + `allowance` bytes. So the STATE of a whole run (with one forced STATE
+    at the end of each of two id streams) stays within 4 x the final STATE plus the
+    allowance, however long the run, while small states still go out at every interval.
+
+    Repeats are compared by their encoded line, never by a deep copy of the state.
     """
 
-    def __init__(self, message_writer: BufferedSingerWriter) -> None:
-        """Write through `message_writer`; nothing was written yet."""
+    def __init__(
+        self,
+        message_writer: BufferedSingerWriter,
+        interval: Callable[[], float],
+        *,
+        allowance: int = STATE_BYTES_ALLOWANCE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Write through `message_writer`; `interval` is read when first needed."""
         super().__init__(message_writer)
         self._buffered = message_writer
+        self._interval = interval
+        self._allowance = allowance
+        self._clock = clock
+        self._pending: TapState | None = None
         self._last_encoded: bytes | None = None
+        # The state handed in needs no STATE of its own: the first one is due an
+        # interval after the start (or at the first flush).
+        self._last_written = clock()
+        self.bytes_written = 0
 
     @override
     def write_state(self, state: TapState) -> None:
-        encoded = self._buffered.encode(state)
+        self._pending = state
+        if self._due():
+            encoded = self._buffered.encode(state)
+            # Asked again no sooner than an interval from now, whether written or not.
+            self._last_written = self._clock()
+            if self.bytes_written + len(encoded) <= 2 * len(encoded) + self._allowance:
+                self._write(encoded)
+                return
+        # The records the SDK wants covered still go out now, as with every STATE.
+        self._buffered.flush()
+
+    def _due(self) -> bool:
+        return self._clock() - self._last_written >= self._interval()
+
+    def flush(self) -> None:
+        """Write the latest state now, unless it is the one written last."""
+        if self._pending is not None:
+            self._write(self._buffered.encode(self._pending))
+            self._last_written = self._clock()
+
+    def _write(self, encoded: bytes) -> None:
+        self._pending = None
         if encoded != self._last_encoded:
             self._buffered.write_state(encoded)
             self._last_encoded = encoded
+            self.bytes_written += len(encoded)
 
 
 def _as_dict(message: Message) -> dict[str, t.Any]:

@@ -31,6 +31,7 @@ DEFAULT_RETRY_MAX_WAIT = 60.0
 DEFAULT_MAX_CONCURRENCY = 8
 DEFAULT_POLL_INTERVAL = 30.0
 DEFAULT_MAX_WAIT = 600.0
+DEFAULT_STATE_INTERVAL = 10.0
 
 # Meltano 4.4 has no setting kind that carries "2.5" from the environment: `integer`
 # refuses it and `decimal` crashes writing the tap's config. Seconds therefore accept a
@@ -190,6 +191,19 @@ SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "state_interval",
+        SECONDS,
+        default=DEFAULT_STATE_INTERVAL,
+        title="Seconds between STATE messages",
+        description=(
+            "At most one STATE message (the list of finished ids) is written per this "
+            "many seconds, and always at the end of the run. A run stopped in between "
+            "reads again only the ids finished since its last STATE (free, and upserted). "
+            "0 asks for one after every finished id; either way the STATE bytes of a run "
+            "stay within 4 times its final STATE plus 1 MB. 0 or more."
+        ),
+    ),
+    th.Property(
         "phone_details",
         th.BooleanType,
         default=False,
@@ -228,6 +242,7 @@ class TapSettings:
     # None when running batches are not waited for.
     waiting: Waiting | None
     phone_details: bool
+    state_interval: float
 
 
 def read_settings(config: Mapping[str, t.Any]) -> TapSettings:
@@ -240,6 +255,7 @@ def read_settings(config: Mapping[str, t.Any]) -> TapSettings:
     check_number(config, "max_retries", whole=True, allow_zero=True)
     check_number(config, "poll_interval", whole=False)
     check_number(config, "max_wait", whole=False)
+    check_number(config, "state_interval", whole=False, allow_zero=True)
     batch_ids = resolve_ids(config, BATCH_IDS)
     single_search_ids = resolve_ids(config, SINGLE_SEARCH_IDS)
     check_some_ids(batch_ids, single_search_ids)
@@ -261,6 +277,7 @@ def read_settings(config: Mapping[str, t.Any]) -> TapSettings:
         ignore_unknown_batches=bool(config.get("ignore_unknown_batches", False)),
         waiting=waiting,
         phone_details=bool(config.get("phone_details", False)),
+        state_interval=float(config.get("state_interval", DEFAULT_STATE_INTERVAL)),
     )
 
 

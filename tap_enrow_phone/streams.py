@@ -14,6 +14,7 @@ import time
 import typing as t
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -25,8 +26,11 @@ from tap_enrow_phone.documents import (
     parse_batch_document,
     parse_single_document,
 )
-from tap_enrow_phone.errors import BatchError
+from tap_enrow_phone.errors import BatchError, EnrowTapError
+from tap_enrow_phone.output import PacedStateWriter
+from tap_enrow_phone.progress import Progress
 from tap_enrow_phone.record_path import LeanRecordStream
+from tap_enrow_phone.state import FinishedIds
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -45,6 +49,7 @@ if t.TYPE_CHECKING:
 
 _DOCUMENT = "document"
 _Parsed = t.TypeVar("_Parsed")
+_T = t.TypeVar("_T")
 
 
 def _schemas_dir() -> Path | Traversable:
@@ -73,26 +78,53 @@ class _TopLevelStream(_RunStream):
     @override
     def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
         super().finalize_state_progress_markers(state)
+        self.stream_finished()
         # `sync_all` calls this right after this stream's sync; after the last stream
         # the run is over, and its verdict can be given.
         self._run.stream_synced(self)
 
+    def stream_finished(self) -> None:
+        """Called once the stream was synced, before the run may end."""
+
+    def write_state_now(self) -> None:
+        """Write the latest state now, not at the next STATE interval."""
+        writer = self._tap.state_writer
+        if isinstance(writer, PacedStateWriter):
+            writer.flush()
+
 
 class _IdPartitionedStream(_TopLevelStream):
-    """A top-level stream with one partition per configured id.
+    """A top-level stream with one partition per configured id not finished yet.
 
-    The partition state says which ids are finished (`done`): later runs skip them and
-    read every other id again. Ids are fetched `max_concurrency` at a time, in order.
+    The stream's bookmark lists the finished ids (see `state.py`): later runs skip them
+    without a request and read every other id again. The state is not partitioned, so
+    a STATE grows by one short entry per finished id, never by a partition per id.
+    Ids are fetched `max_concurrency` at a time, in order.
     """
 
-    # What one id names, for the log.
+    # What one id names, for the log; and many of them.
     id_kind: t.ClassVar[str]
+    id_kind_plural: t.ClassVar[str]
+    # The partitions are the ids to read; the state is kept for the whole stream.
+    state_partitioning_keys: t.ClassVar[list[str]] = []
 
     def __init__(self, tap: Tap, run: SyncRun) -> None:
         """Start with nothing fetched."""
         super().__init__(tap, run)
         self._pending: list[dict[str, str]] | None = None
         self._fetches: Iterator[Fetched[object]] | None = None
+        # Ids to read, counted before running batches are put back in the list.
+        self._to_read = 0
+
+    @cached_property
+    def finished(self) -> FinishedIds:
+        """The ids finished in this run or an earlier one, kept in the bookmark."""
+        return FinishedIds(self.stream_state)
+
+    @cached_property
+    def progress(self) -> Progress:
+        """How far the run is through the ids it reads."""
+        return Progress(self.logger, self.id_kind_plural, self._to_read)
 
     def configured_ids(self) -> list[str]:
         """Every id the settings ask for, in order."""
@@ -107,15 +139,9 @@ class _IdPartitionedStream(_TopLevelStream):
     def partitions(self) -> list[dict[str, t.Any]] | None:
         """One partition per configured id that the state does not mark as done."""
         if self._pending is None:
-            done = {
-                partition["context"].get("id")
-                for partition in self.state_manager.get_state_partitions() or []
-                if partition.get("done") and isinstance(partition.get("context"), dict)
-            }
             ids = self.configured_ids()
-            # The partition context is the key `id` of the record: the SDK copies it
-            # into the record, where `id` already is.
-            self._pending = [{"id": i} for i in ids if i not in done]
+            self._pending = [{"id": i} for i in ids if i not in self.finished]
+            self._to_read = len(self._pending)
             self.logger.info(
                 "%d %s(es) to read; %d skipped, finished in an earlier run.",
                 len(self._pending),
@@ -128,7 +154,7 @@ class _IdPartitionedStream(_TopLevelStream):
         """The fetched document of the partition being synced."""
         if self._fetches is None:
             self._fetches = self.fetch([p["id"] for p in self.partitions or []])
-        fetched = next(self._fetches)
+        fetched = self.next_or_stop(self._fetches)
         if fetched.batch_id != item_id:  # pragma: no cover - a broken invariant
             msg = f"fetched {fetched.batch_id!r} while syncing {item_id!r}"
             raise RuntimeError(msg)
@@ -150,16 +176,43 @@ class _IdPartitionedStream(_TopLevelStream):
             self._run.report(error)
             return None
 
-    def mark_emitted(self, context: Context, status: str, *, done: bool) -> None:
-        """Record in the state, and write out, what the partition's records said.
+    def next_or_stop(self, fetches: Iterator[_T]) -> _T:
+        """The next fetched answer; on an error that stops the run, the state first.
 
-        Called only after the records were written, so `done` never runs ahead of them.
+        The ids finished since the last STATE are then not read again next run.
         """
-        partition_state = self.get_context_state(context)
-        partition_state["status"] = status
-        partition_state["done"] = done
-        self.state_manager.is_flushed = False
-        self._write_state_message()
+        try:
+            return next(fetches)
+        except EnrowTapError:
+            self.write_state_now()
+            raise
+
+    def mark_emitted(self, context: Context, *, done: bool) -> None:
+        """Record in the state that the id is finished, when it is; count it as read.
+
+        Called only after the records were written, so the state never runs ahead of
+        them. The STATE itself goes out at the writer's pace.
+        """
+        if done:
+            self.finished.add(context["id"])
+            self.state_manager.is_flushed = False
+            self._write_state_message()
+        self.id_read()
+
+    def id_read(self) -> None:
+        """Count one more id as read; after the last one, write the state out.
+
+        The SDK asks for a STATE at the end of the stream too, but not every caller of
+        `Stream.sync` (its own test harness, for one) finalizes the stream afterwards.
+        """
+        self.progress.advance()
+        if self.progress.done >= self.progress.total:
+            self.write_state_now()
+
+    @override
+    def stream_finished(self) -> None:
+        self.progress.finish()
+        self.write_state_now()
 
 
 @dataclass
@@ -178,6 +231,7 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
     primary_keys = ("id",)
     schema = StreamSchema(SCHEMAS)
     id_kind = "batch"
+    id_kind_plural = "batches"
 
     def __init__(self, tap: Tap, run: SyncRun) -> None:
         """Start with no document and no batch waited for."""
@@ -205,6 +259,7 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
             if document is not None and self._wait_for(context, document):
                 return
         if document is None:
+            self.id_read()  # reported; read again next run
             return
 
         self._document = document
@@ -212,7 +267,7 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
         # The SDK resumes this generator only after the record and both child streams'
         # records were written, so the state may now say what was emitted.
         self._document = None
-        self.mark_emitted(context, document.status, done=document.is_terminal)
+        self.mark_emitted(context, done=document.is_terminal)
 
     def _read(self, fetched: Fetched[object]) -> BatchDocument | None:
         """The parsed document, or None once its error was reported."""
@@ -264,7 +319,8 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
                 )
                 break
             time.sleep(max(next_read - time.monotonic(), 0.0))
-            read = self._read(next(self.fetch([batch_id])))
+            self.progress.tick(waiting=len(self._running) + 1)
+            read = self._read(self.next_or_stop(self.fetch([batch_id])))
             running.last_read = time.monotonic()
             if read is None:
                 return None
@@ -283,6 +339,7 @@ class SinglePhoneResultsStream(_IdPartitionedStream):
     primary_keys = ("id",)
     schema = StreamSchema(SCHEMAS)
     id_kind = "single search"
+    id_kind_plural = "single searches"
 
     @override
     def configured_ids(self) -> list[str]:
@@ -298,10 +355,11 @@ class SinglePhoneResultsStream(_IdPartitionedStream):
             return
         record = self.parse_or_report(self.next_fetched(context["id"]), parse_single_document)
         if record is None:
+            self.id_read()  # reported; read again next run
             return
         yield from self._run.with_phone_details([record])
         qualification = record["qualification"]
-        self.mark_emitted(context, qualification, done=qualification != "ongoing")
+        self.mark_emitted(context, done=qualification != "ongoing")
 
 
 class AccountStream(_TopLevelStream):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 import typing as t
 from datetime import datetime, timezone
@@ -13,9 +14,10 @@ from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_enrow_phone.documents import parse_account_document
 from tap_enrow_phone.errors import ConfigError, EnrowTapError, explained_in_one_line
-from tap_enrow_phone.output import BufferedSingerWriter, EncodedStateWriter
+from tap_enrow_phone.output import BufferedSingerWriter, PacedStateWriter
 from tap_enrow_phone.run import SyncRun
 from tap_enrow_phone.settings import SETTINGS
+from tap_enrow_phone.state import check_state_text, upgrade_state
 from tap_enrow_phone.streams import (
     AccountStream,
     BatchesStream,
@@ -31,6 +33,7 @@ else:
 
 if t.TYPE_CHECKING:
     import logging
+    from collections.abc import Callable
     from types import FrameType
 
     import click
@@ -50,7 +53,9 @@ class TapEnrowPhone(Tap):
         super().__init__(*args, **kwargs)
         self.run.sync_streams(self.streams.values())
         if isinstance(self.message_writer, BufferedSingerWriter):
-            self._state_writer = EncodedStateWriter(self.message_writer)
+            self._state_writer = PacedStateWriter(
+                self.message_writer, lambda: self.run.settings.state_interval
+            )
 
     @cached_property
     def run(self) -> SyncRun:
@@ -70,6 +75,12 @@ class TapEnrowPhone(Tap):
                 raise
             return [str(exc)]
         return super()._validate_config(raise_errors=raise_errors)
+
+    @override
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        # Checked and upgraded before the SDK reads it: a state of another shape is
+        # refused in one line, before any request, instead of failing inside the SDK.
+        super().load_state(upgrade_state(state))
 
     @override
     def discover_streams(self) -> list[Stream]:
@@ -94,9 +105,18 @@ class TapEnrowPhone(Tap):
         handle = super()._handle_termination
         writer = self.message_writer
         if isinstance(writer, BufferedSingerWriter):
-            writer.run_when_idle(lambda: handle(signum, frame))
+            writer.run_when_idle(lambda: self._write_state_and(handle, signum, frame))
         else:
             handle(signum, frame)
+
+    def _write_state_and(
+        self, handle: Callable[[int, FrameType | None], None], signum: int, frame: FrameType | None
+    ) -> None:
+        # The last STATE may be an interval old; what finished since is worth keeping.
+        if isinstance(self._state_writer, PacedStateWriter):
+            self._state_writer.write_state(self.state)
+            self._state_writer.flush()
+        handle(signum, frame)
 
     def check_connection(self) -> None:
         """Read the free GET /account/info: proves the URL and the key, reads no batch."""
@@ -140,7 +160,25 @@ class TapEnrowPhone(Tap):
     @classmethod
     @override
     def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        explained_in_one_line(cls.logger, lambda: super(TapEnrowPhone, cls).invoke(*args, **kwargs))
+        # The --state file is checked before the SDK reads it: its own error would be a
+        # traceback.
+        def run() -> None:
+            kwargs["state"] = _checked_state_file(kwargs.get("state"))
+            super(TapEnrowPhone, cls).invoke(*args, **kwargs)
+
+        explained_in_one_line(cls.logger, run)
+
+
+def _checked_state_file(state: t.IO[str] | None) -> t.IO[str] | None:
+    """The --state file, refused in one line unless it holds JSON.
+
+    The SDK's own error would be a traceback; the shape is checked in `load_state`.
+    """
+    if state is None:
+        return None
+    text = state.read()
+    check_state_text(text)
+    return io.StringIO(text)
 
 
 def _drop_generic_line_for_explained_errors(record: logging.LogRecord) -> bool:

@@ -12,6 +12,7 @@ import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tap_enrow_phone.state import finished_key
 from tap_enrow_phone.tap import TapEnrowPhone
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,13 +45,13 @@ class SyncOutput:
         state: dict[str, t.Any] = self.states[-1]
         return state
 
-    def partition_state(self, batch_id: str) -> dict[str, t.Any]:
-        """The `batches` partition entry for one batch in the last state."""
-        for partition in self.last_state["bookmarks"]["batches"]["partitions"]:
-            if partition["context"] == {"id": batch_id}:
-                return t.cast("dict[str, t.Any]", partition)
-        msg = f"no partition for {batch_id}"
-        raise KeyError(msg)
+    def finished(self, stream: str = "batches") -> set[str]:
+        """The ids the last state lists as finished, as the state writes them."""
+        return set(self.last_state["bookmarks"][stream]["finished"])
+
+    def is_finished(self, item_id: str, stream: str = "batches") -> bool:
+        """Whether the last state marks `item_id` finished (so the next run skips it)."""
+        return finished_key(item_id) in self.finished(stream)
 
     def ids(self, stream: str) -> list[str]:
         """The batch ids a stream's records belong to, in output order."""
@@ -84,7 +85,7 @@ def run_tap_cli(
     config: dict[str, t.Any],
     tmp_path: Path,
     *,
-    state: dict[str, t.Any] | None = None,
+    state: dict[str, t.Any] | str | None = None,
     extra_args: t.Sequence[str] = (),
     env: dict[str, str] | None = None,
     timeout: float = 120,
@@ -95,7 +96,8 @@ def run_tap_cli(
     args = [TAP_EXECUTABLE, "--config", str(config_path), *extra_args]
     if state is not None:
         state_path = tmp_path / "state.json"
-        state_path.write_text(json.dumps(state))
+        # A string is the file's text as it is, for states that are not JSON.
+        state_path.write_text(state if isinstance(state, str) else json.dumps(state))
         args += ["--state", str(state_path)]
     completed = subprocess.run(  # noqa: S603
         args,

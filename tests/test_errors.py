@@ -125,7 +125,7 @@ def test_retries_exhausted_stop_the_run_naming_batch_status_and_setting(
     assert "max_retries" in last
     # The batch finished before the fault is kept, and the state says so.
     assert out.ids("batches") == [COMPLETED]
-    assert out.partition_state(COMPLETED)["done"] is True
+    assert out.is_finished(COMPLETED) is True
 
 
 def test_a_timeout_is_retried(fake_api: FakeEnrowServer, config: dict[str, t.Any]) -> None:

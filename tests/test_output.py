@@ -177,7 +177,9 @@ def test_sigterm_stops_cleanly_and_the_next_run_reads_the_rest(
     ids = [f"gen-term{i:02d}-50" for i in range(40)]
     fake_api.latency = 0.05
     config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps({**config, "batch_ids": ids, "max_concurrency": 2}))
+    config_path.write_text(
+        json.dumps({**config, "batch_ids": ids, "max_concurrency": 2, "state_interval": 0})
+    )
     process = subprocess.Popen(  # noqa: S603
         [TAP_EXECUTABLE, "--config", str(config_path)],
         stdout=subprocess.PIPE,
@@ -188,7 +190,7 @@ def test_sigterm_stops_cleanly_and_the_next_run_reads_the_rest(
     lines = []
     for line in process.stdout:  # STATE lines arrive while the run goes on
         lines.append(line)
-        if b'"type":"STATE"' in line and b'"done":true' in line:
+        if b'"type":"STATE"' in line and b'"finished":["' in line:
             break
     process.send_signal(signal.SIGTERM)
     lines += process.stdout.readlines()
@@ -196,11 +198,7 @@ def test_sigterm_stops_cleanly_and_the_next_run_reads_the_rest(
 
     first = parse_messages(b"".join(lines).decode())  # every line is whole JSON
     assert first[-1]["type"] == "STATE"
-    done = {
-        p["context"]["id"]
-        for p in first[-1]["value"]["bookmarks"]["batches"]["partitions"]
-        if p["done"]
-    }
+    done = set(first[-1]["value"]["bookmarks"]["batches"]["finished"])
     assert 0 < len(done) < len(ids)
     emitted = [
         m["record"]["batch_id"]

@@ -15,7 +15,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk.helpers._state import StateWriter
 from singer_sdk.io_base import GenericSingerWriter
 
-from tap_enrow_phone.output import EncodedStateWriter
+from tap_enrow_phone.output import PacedStateWriter
 from tap_enrow_phone.record_path import LeanRecordStream
 from tap_enrow_phone.streams import BatchesStream
 from tap_enrow_phone.tap import TapEnrowPhone
@@ -45,7 +45,7 @@ def test_overridden_private_method_keeps_its_sdk_signature(sdk_class: type, name
 
 def test_every_private_override_is_listed_here() -> None:
     # A private SDK method overridden without being listed would escape the check above.
-    classes = [TapEnrowPhone, LeanRecordStream, BatchesStream, EncodedStateWriter]
+    classes = [TapEnrowPhone, LeanRecordStream, BatchesStream, PacedStateWriter]
     overridden = {
         (base, name)
         for cls in classes
@@ -61,7 +61,7 @@ def test_every_private_override_is_listed_here() -> None:
 
 def test_the_sdk_writes_state_through_the_writer_the_tap_installs() -> None:
     tap = TapEnrowPhone(config={"api_key": "k", "batch_ids": ["b"]}, validate_config=False)
-    assert isinstance(tap._state_writer, EncodedStateWriter)
+    assert isinstance(tap._state_writer, PacedStateWriter)
     assert "_state_writer" in inspect.getsource(Tap.sync_all)
 
 

@@ -22,11 +22,8 @@ def single_config(config: dict[str, t.Any], ids: list[str]) -> dict[str, t.Any]:
     return {**{k: v for k, v in config.items() if k != "batch_ids"}, "single_search_ids": ids}
 
 
-def single_state(out: t.Any, search_id: str) -> dict[str, t.Any]:
-    for partition in out.last_state["bookmarks"]["single_phone_results"]["partitions"]:
-        if partition["context"] == {"id": search_id}:
-            return t.cast("dict[str, t.Any]", partition)
-    raise KeyError(search_id)
+def single_finished(out: t.Any, search_id: str) -> bool:
+    return bool(out.is_finished(search_id, "single_phone_results"))
 
 
 def test_single_results_have_the_documented_fields_and_are_read_once(
@@ -59,11 +56,7 @@ def test_single_results_have_the_documented_fields_and_are_read_once(
         },
     ]
     assert "batches" not in out.records
-    assert single_state(out, SINGLE_FOUND) == {
-        "context": {"id": SINGLE_FOUND},
-        "status": "found",
-        "done": True,
-    }
+    assert single_finished(out, SINGLE_FOUND) is True
 
 
 def test_ongoing_single_search_is_read_again_until_finished_then_skipped(
@@ -73,13 +66,13 @@ def test_ongoing_single_search_is_read_again_until_finished_then_skipped(
     first = run_tap(cfg)
     [ongoing] = [r for r in first.records["single_phone_results"] if r["id"] == SINGLE_ONGOING]
     assert ongoing["qualification"] == "ongoing"
-    assert single_state(first, SINGLE_ONGOING)["done"] is False
+    assert single_finished(first, SINGLE_ONGOING) is False
 
     second = run_tap(cfg, state=first.last_state)
     assert [r["id"] for r in second.records["single_phone_results"]] == [SINGLE_ONGOING]
     assert second.records["single_phone_results"][0]["qualification"] == "found"
     assert second.records["single_phone_results"][0]["custom"] == "row-17"
-    assert single_state(second, SINGLE_ONGOING)["done"] is True
+    assert single_finished(second, SINGLE_ONGOING) is True
 
     third = run_tap(cfg, state=second.last_state)
     assert "single_phone_results" not in third.records
@@ -130,10 +123,8 @@ def test_an_id_answering_500_every_time_is_reported_alone_and_fails_the_run_at_t
     )
     assert f"1 single search(es) could not be read: {unknown!r}" in errors[-1]
     assert "Traceback" not in out.stderr
-    partitions = out.last_state["bookmarks"]["single_phone_results"]["partitions"]
-    assert {"context": {"id": unknown}} not in [
-        {"context": p["context"]} for p in partitions if p.get("done")
-    ]
+    assert single_finished(out, unknown) is False
+    assert single_finished(out, SINGLE_FOUND) is True
 
 
 def test_a_transient_500_on_a_known_id_is_retried_and_the_result_arrives(

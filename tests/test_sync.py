@@ -67,11 +67,7 @@ def test_completed_batch_feeds_all_three_streams(config: dict[str, t.Any]) -> No
         (1, "found"),
         (2, "not_found"),
     ]
-    assert out.partition_state(COMPLETED) == {
-        "context": {"id": COMPLETED},
-        "status": "completed",
-        "done": True,
-    }
+    assert out.last_state["bookmarks"]["batches"] == {"finished": [COMPLETED]}
 
 
 def test_ongoing_batch_emits_batch_and_stats_only_and_is_read_again(
@@ -82,12 +78,12 @@ def test_ongoing_batch_emits_batch_and_stats_only_and_is_read_again(
     assert first.records["batch_stats"][0]["status"] == "ongoing"
     assert first.records["batch_stats"][0]["finished"] == 2
     assert "phone_results" not in first.records
-    assert first.partition_state(ONGOING)["done"] is False
+    assert first.is_finished(ONGOING) is False
 
     second = run_tap({**config, "batch_ids": [ONGOING]}, state=first.last_state)
     assert second.records["batches"][0]["status"] == "completed"
     assert len(second.records["phone_results"]) == 4
-    assert second.partition_state(ONGOING)["done"] is True
+    assert second.is_finished(ONGOING) is True
     assert fake_api.stats()["requests"] == {ONGOING: 2}
 
 
@@ -124,24 +120,19 @@ def test_a_run_without_state_syncs_every_batch_again(
     assert fake_api.stats()["requests"][COMPLETED] == 2
 
 
-def test_state_is_written_after_each_batch_and_never_before_its_records(
+def test_with_no_state_interval_a_state_follows_each_batch_never_before_its_records(
     config: dict[str, t.Any],
 ) -> None:
-    out = run_tap(config)
+    out = run_tap({**config, "state_interval": 0})
     seen_records: set[str] = set()
     for message in out.messages:
         if message["type"] == "RECORD" and message["stream"] != "account":
             record = message["record"]
             seen_records.add(record.get("batch_id") or record["id"])
         elif message["type"] == "STATE":
-            partitions = message["value"]["bookmarks"].get("batches", {}).get("partitions", [])
-            for partition in partitions:
-                if partition.get("done"):
-                    assert partition["context"]["id"] in seen_records
-    done_states = [
-        sum(1 for p in s["bookmarks"].get("batches", {}).get("partitions", []) if p.get("done"))
-        for s in out.states
-    ]
+            finished = message["value"]["bookmarks"].get("batches", {}).get("finished", [])
+            assert set(finished) <= seen_records
+    done_states = [len(s["bookmarks"].get("batches", {}).get("finished", [])) for s in out.states]
     assert sorted(set(done_states)) == [0, 1, 2, 3]
 
 
@@ -154,9 +145,8 @@ def test_state_and_context_hold_no_key_and_no_payload(
     assert fake_api.served_numbers
     for number in fake_api.served_numbers:
         assert number not in state_text
-    for partition in out.last_state["bookmarks"]["batches"]["partitions"]:
-        assert set(partition) <= {"context", "status", "done"}
-        assert set(partition["context"]) == {"id"}
+    assert set(out.last_state["bookmarks"]["batches"]) == {"finished"}
+    assert all(isinstance(i, str) for i in out.last_state["bookmarks"]["batches"]["finished"])
     assert out.last_state["bookmarks"]["phone_results"] == {}
     assert out.last_state["bookmarks"]["batch_stats"] == {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import typing as t
 
 from fake_enrow import Batch, Fault
@@ -10,6 +11,8 @@ from tests.conftest import COMPLETED, LEGACY, ONGOING
 from tests.helpers import run_tap
 
 if t.TYPE_CHECKING:
+    import pytest
+
     from fake_enrow import FakeEnrowServer
 
 NEVER_FINISHES = "b-still-running"
@@ -48,11 +51,7 @@ def test_a_running_batch_is_polled_after_the_others_and_emitted_finished(
     assert max(record_positions(out, LEGACY)) < min(record_positions(out, ONGOING))
     assert out.records["batches"][-1]["status"] == "completed"
     assert len([r for r in out.records["phone_results"] if r["batch_id"] == ONGOING]) == 4
-    assert out.partition_state(ONGOING) == {
-        "context": {"id": ONGOING},
-        "status": "completed",
-        "done": True,
-    }
+    assert out.is_finished(ONGOING) is True
     assert fake_api.stats()["requests"] == {ONGOING: 2, COMPLETED: 1, LEGACY: 1}
 
 
@@ -68,8 +67,8 @@ def test_a_batch_still_running_at_max_wait_is_emitted_ongoing_and_not_done(
     assert out.records["batches"][-1]["status"] == "ongoing"
     assert out.records["batch_stats"][-1]["status"] == "ongoing"
     assert NEVER_FINISHES not in out.ids("phone_results")
-    assert out.partition_state(NEVER_FINISHES)["done"] is False
-    assert out.partition_state(COMPLETED)["done"] is True
+    assert out.is_finished(NEVER_FINISHES) is False
+    assert out.is_finished(COMPLETED) is True
     # Polled every poll_interval within max_wait: 0.3 / 0.05 gives at most 6 polls.
     assert 3 <= fake_api.stats()["requests"][NEVER_FINISHES] <= 7
 
@@ -102,7 +101,7 @@ def test_without_the_setting_a_running_batch_is_emitted_in_place_and_read_next_r
 
     assert out.ids("batches") == [ONGOING, COMPLETED]
     assert out.records["batches"][0]["status"] == "ongoing"
-    assert out.partition_state(ONGOING)["done"] is False
+    assert out.is_finished(ONGOING) is False
     assert fake_api.stats()["requests"] == {ONGOING: 1, COMPLETED: 1}
 
 
@@ -118,6 +117,19 @@ def test_a_batch_that_fails_to_read_while_polled_is_reported_and_not_done(
     assert out.error is not None
     assert f"1 batch(es) could not be read: {ONGOING!r}" in str(out.error)
     assert out.ids("batches") == [COMPLETED]
-    assert out.partition_state(COMPLETED)["done"] is True
-    partitions = out.last_state["bookmarks"]["batches"]["partitions"]
-    assert not any(p["context"] == {"id": ONGOING} and p.get("done") for p in partitions)
+    assert out.is_finished(COMPLETED) is True
+    assert out.is_finished(ONGOING) is False
+
+
+def test_the_progress_line_counts_a_waited_batch_once_when_it_is_out(
+    config: dict[str, t.Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    out = run_tap(waiting_config(config, [ONGOING, COMPLETED, LEGACY]))
+
+    assert out.error is None
+    progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Progress:")]
+    # One line at the end (the run is shorter than the interval), the waited batch counted once.
+    [line] = progress
+    assert line.startswith("Progress: 3 of 3 batches read (")
+    assert line.endswith(", done).")

@@ -113,7 +113,7 @@ def test_every_transient_fault_is_retried_logged_and_every_record_arrives_once(
     assert set(keys) == expected_result_keys(ids)
     assert out.ids("batches") == ids
     assert out.ids("batch_stats") == ids
-    assert all(out.partition_state(batch_id)["done"] for batch_id in ids)
+    assert all(out.is_finished(batch_id) for batch_id in ids)
 
     retries: dict[str, list[re.Match[str]]] = {batch_id: [] for batch_id in ids}
     for line in out.stderr.splitlines():
@@ -164,7 +164,7 @@ def test_retries_exhausted_stop_in_one_line_and_finished_batches_are_not_read_ag
     assert "max_retries" in line
     assert "Traceback" not in first.stderr
     assert first.ids("batches") == ids[:2]
-    assert all(first.partition_state(batch_id)["done"] for batch_id in ids[:2])
+    assert all(first.is_finished(batch_id) for batch_id in ids[:2])
     assert ids[3] not in fake_api.stats()["requests"]
 
     second = run_tap_cli(config, tmp_path, state=first.last_state, env=DEBUG_ENV)
@@ -220,7 +220,7 @@ def test_fatal_answers_stop_at_once_in_one_line_keeping_finished_batches(
     # No retry of a fatal answer, and nothing sent after it.
     assert fake_api.stats()["requests"] == {ids[0]: 1, ids[1]: 1}
     assert out.ids("batches") == ids[:1]
-    assert out.partition_state(ids[0])["done"] is True
+    assert out.is_finished(ids[0]) is True
     assert set(result_keys(out)) == expected_result_keys(ids[:1])
     assert_nothing_leaked(out, fake_api, DEMO_API_KEY)
     figures.fatal_answers_stopped_cleanly[f"HTTP {fault.status}"] += 1

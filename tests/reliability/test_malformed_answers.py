@@ -100,14 +100,9 @@ def test_broken_answers_fail_the_batch_in_its_own_words_and_nothing_is_lost(
         (partly_bad, 1),
     }
     assert len(result_keys(first)) == len(set(result_keys(first)))
-    assert all(first.partition_state(batch_id)["done"] for batch_id in good)
-    assert first.partition_state(partly_bad)["done"] is False
-    done = {
-        p["context"]["id"]
-        for p in first.last_state["bookmarks"]["batches"]["partitions"]
-        if p.get("done")
-    }
-    assert done == set(good)
+    assert all(first.is_finished(batch_id) for batch_id in good)
+    assert first.is_finished(partly_bad) is False
+    assert first.finished() == set(good)
 
     second = run_tap_cli(config, tmp_path, state=first.last_state, env=DEBUG_ENV)
 

@@ -105,4 +105,4 @@ def test_the_batch_id_travels_only_as_an_encoded_query_value(fake_api: FakeEnrow
     assert parse_qs(parts.query, strict_parsing=True) == {"id": [ODD_ID]}
     assert DEMO_API_KEY not in target
     assert out.ids("batches") == [ODD_ID]
-    assert out.partition_state(ODD_ID)["done"] is True
+    assert out.is_finished(ODD_ID) is True
