@@ -81,8 +81,10 @@ SETTINGS = th.PropertiesList(
         th.StringType,
         title="Batch ids file",
         description=(
-            "Path to a UTF-8 text file with one batch id per line; blank lines and "
-            "text after '#' are ignored. Merged with batch_ids."
+            "Path to a UTF-8 text file with one batch id per line; blank lines, "
+            "text after '#' and a leading byte order mark are ignored. Read a line at "
+            "a time: a line over 4096 bytes, a NUL byte or over 64 MiB is refused. "
+            "Merged with batch_ids."
         ),
     ),
     th.Property(
@@ -101,8 +103,8 @@ SETTINGS = th.PropertiesList(
         th.StringType,
         title="Single search ids file",
         description=(
-            "Path to a UTF-8 text file with one single search id per line; blank lines "
-            "and text after '#' are ignored. Merged with single_search_ids."
+            "Path to a UTF-8 text file with one single search id per line; read like "
+            "batch_ids_file. Merged with single_search_ids."
         ),
     ),
     th.Property(
@@ -117,44 +119,47 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "request_timeout",
-        th.NumberType,
+        th.NumberType(**settings.NUMBER_RANGES["request_timeout"].schema),
         default=DEFAULT_REQUEST_TIMEOUT,
         title="Request timeout (seconds)",
         description=(
-            "Seconds to wait for an answer to one request before it counts as a "
-            "transient fault and is retried. Must be above zero."
+            "Seconds one request may take as a whole (connecting, then reading the "
+            "complete answer) before it counts as a transient fault and is retried. "
+            "Above 0, at most 600: a longer wait is a dead connection."
         ),
     ),
     th.Property(
         "max_retries",
-        th.IntegerType,
+        th.IntegerType(**settings.NUMBER_RANGES["max_retries"].schema),
         default=DEFAULT_MAX_RETRIES,
         title="Maximum retries",
         description=(
             "How many times one request is retried after a transient fault (HTTP "
             "429, 5xx, timeout, connection reset, truncated answer) before the run "
-            "stops. 0 disables retries."
+            "stops. 0 disables retries; at most 20 (with backoff that already spans "
+            "hours)."
         ),
     ),
     th.Property(
         "retry_max_wait",
-        th.NumberType,
+        th.NumberType(**settings.NUMBER_RANGES["retry_max_wait"].schema),
         default=DEFAULT_RETRY_MAX_WAIT,
         title="Longest wait between retries (seconds)",
         description=(
             "Cap on the wait before a retry, both for the exponential backoff "
             "(1 s, 2 s, 4 s, ... with jitter) and for a Retry-After header sent by "
-            "the API."
+            "the API. Above 0, at most 3600."
         ),
     ),
     th.Property(
         "max_concurrency",
-        th.IntegerType,
+        th.IntegerType(**settings.NUMBER_RANGES["max_concurrency"].schema),
         default=DEFAULT_MAX_CONCURRENCY,
         title="Batches fetched at once",
         description=(
             "How many batch requests may be in flight at the same time. Output "
-            "order stays the order of the batch ids. 1 reads batches one by one."
+            "order stays the order of the batch ids. 1 reads batches one by one; at "
+            "most 64 (each costs a thread and a connection, and more only loads Enrow)."
         ),
     ),
     th.Property(
@@ -182,22 +187,22 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "poll_interval",
-        th.NumberType,
+        th.NumberType(**settings.NUMBER_RANGES["poll_interval"].schema),
         default=DEFAULT_POLL_INTERVAL,
         title="Poll interval (seconds)",
         description=(
             "With wait_for_running_batches, seconds between two reads of a running "
-            "batch. Must be above zero."
+            "batch. Above 0, at most 3600."
         ),
     ),
     th.Property(
         "max_wait",
-        th.NumberType,
+        th.NumberType(**settings.NUMBER_RANGES["max_wait"].schema),
         default=DEFAULT_MAX_WAIT,
         title="Longest wait for a running batch (seconds)",
         description=(
             "With wait_for_running_batches, how long a batch is waited for, counted "
-            "from its first read in the run. Must be above zero."
+            "from its first read in the run. Above 0, at most 86400 (a day)."
         ),
     ),
     th.Property(
@@ -257,12 +262,7 @@ class TapEnrowPhone(Tap):
         config = self.config
         settings.check_api_key(config.get("api_key"))
         settings.check_api_url(str(config.get("api_url") or settings.DEFAULT_API_URL))
-        settings.check_number(config, "request_timeout", whole=False)
-        settings.check_number(config, "max_concurrency", whole=True)
-        settings.check_number(config, "retry_max_wait", whole=False)
-        settings.check_number(config, "max_retries", whole=True, allow_zero=True)
-        settings.check_number(config, "poll_interval", whole=False)
-        settings.check_number(config, "max_wait", whole=False)
+        settings.check_numbers(config)
         self._batch_ids = settings.resolve_ids(config, settings.BATCH_IDS)
         self._single_search_ids = settings.resolve_ids(config, settings.SINGLE_SEARCH_IDS)
         settings.check_some_ids(self._batch_ids, self._single_search_ids)
