@@ -34,6 +34,10 @@ class RetriesExhaustedError(FatalApiError):
     """A transient fault outlasted the retry budget; the API is likely down."""
 
 
+class OutputClosedError(EnrowTapError):
+    """Whoever reads the tap's stdout closed it (`| head`, a target that stopped)."""
+
+
 class BatchError(EnrowTapError):
     """One batch (or single search) could not be read; the others are still synced."""
 

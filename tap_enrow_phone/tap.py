@@ -18,9 +18,19 @@ from singer_sdk.tap_base import CliTestOptionValue
 from tap_enrow_phone import settings
 from tap_enrow_phone.client import EnrowClient, RetryPolicy
 from tap_enrow_phone.documents import parse_account_document
-from tap_enrow_phone.errors import ConfigError, EnrowTapError, UnknownBatchError
+from tap_enrow_phone.errors import (
+    ConfigError,
+    EnrowTapError,
+    OutputClosedError,
+    UnknownBatchError,
+)
 from tap_enrow_phone.fetcher import fetch_in_order
-from tap_enrow_phone.output import BufferedSingerWriter, EncodedStateWriter
+from tap_enrow_phone.output import (
+    EXIT_OUTPUT_CLOSED,
+    BufferedSingerWriter,
+    EncodedStateWriter,
+    silence_closed_stdout,
+)
 from tap_enrow_phone.phone_details import PhoneDetails
 from tap_enrow_phone.streams import (
     AccountStream,
@@ -445,6 +455,11 @@ class TapEnrowPhone(Tap):
         # bury that line.
         try:
             super().invoke(*args, **kwargs)
+        except OutputClosedError:
+            # As Unix tools do when their reader goes (`| head`): stop at once, quietly.
+            silence_closed_stdout()
+            cls.logger.warning("The reader of the tap's output closed it; the run stopped.")
+            sys.exit(EXIT_OUTPUT_CLOSED)
         except EnrowTapError as exc:
             cls.logger.error("%s", exc)  # noqa: TRY400
             sys.exit(1)
