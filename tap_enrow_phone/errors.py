@@ -49,6 +49,16 @@ class BatchError(EnrowTapError):
         super().__init__(f"{self.kind} {batch_id!r}: {message}")
         self.batch_id = batch_id
 
+    @classmethod
+    def unexpected_document(cls, batch_id: str, what: str) -> BatchError:
+        """The 200 answer for the id is not a document the tap can read; `what` says why."""
+        return cls(
+            batch_id,
+            f"the API answered with an unexpected document: {what}. The "
+            f"{cls.kind.lower()} is left unread (it will be read again next run); report "
+            "this to Enrow support if it persists.",
+        )
+
 
 class UnknownBatchError(BatchError):
     """The API does not know the id (never existed, or its results expired)."""
