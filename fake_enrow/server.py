@@ -11,6 +11,7 @@ Control endpoints (not part of Enrow) live under `/_fake/`:
 
 from __future__ import annotations
 
+import email.utils
 import json
 import socket
 import threading
@@ -76,7 +77,12 @@ class Fault:
             kind += " with an HTML body"
         retry_after = self.headers.get("Retry-After", "")
         if retry_after:
-            form = "seconds" if retry_after.strip().isdigit() else "HTTP-date"
+            if retry_after.strip().isdigit():
+                form = "seconds"
+            elif email.utils.parsedate_tz(retry_after):
+                form = "HTTP-date"
+            else:
+                form = f"{retry_after.strip()!r}: not seconds or a date"
             kind += f" with Retry-After ({form})"
         return kind
 

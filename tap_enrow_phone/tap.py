@@ -413,7 +413,7 @@ class TapEnrowPhone(Tap):
         """Read the free GET /account/info: proves the URL and the key, reads no batch."""
         try:
             account = parse_account_document(
-                self.client.get_account_info(), datetime.now(timezone.utc)
+                self.client.get_account_info(fail_fast=True), datetime.now(timezone.utc)
             )
         finally:
             self.client.close()
