@@ -64,16 +64,18 @@ def origin(url: str) -> str:
     return f"{scheme}://{host}:{port}"
 
 
-def shown_origin(url: str) -> str:
-    """Where a URL points, for a log line: scheme, host and port, never path or query."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "?")[:100]
+def _target(url: str, location: str) -> str:
+    """Where a redirect points, for a log line: scheme, host and port, never path or query."""
+    if not location:
+        return "nowhere (no Location header)"
     try:
+        parts = urlsplit(urljoin(url, location))
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
-        port = ""
-    shown = f"{parts.scheme[:10]}://{host}{port}"
-    return shown.encode("ascii", "backslashreplace").decode("ascii")
+        return "an address that is not a URL"
+    shown = f"{parts.scheme[:10]}://{(parts.hostname or '?')[:100]}{port}"
+    # The host comes from the server: keep control characters out of the log line.
+    return shown.encode("unicode_escape").decode("ascii")
 
 
 class _Watch:
@@ -161,6 +163,7 @@ class OriginBoundSession(requests.Session):
             msg = "a request outside api_url's origin was not sent"
             raise OffOriginError(msg)
         kwargs["allow_redirects"] = False
+        kwargs["stream"] = False  # the body is read inside the watched call
         kwargs["timeout"] = self._timeout
         if kwargs.get("verify") is False:
             kwargs["verify"] = True
@@ -178,9 +181,16 @@ class OriginBoundSession(requests.Session):
         if response.is_redirect or 300 <= response.status_code < 400:  # noqa: PLR2004
             location = response.headers.get("Location") or ""
             response.close()
-            target = shown_origin(urljoin(request.url, location)) if location else "nowhere"
-            raise RedirectRefusedError(response.status_code, target)
+            raise RedirectRefusedError(response.status_code, _target(request.url, location))
         return response
+
+    def resolve_redirects(self, *_args: t.Any, **_kwargs: t.Any) -> Iterator[t.Any]:  # noqa: ANN401
+        """Nothing: no redirect is ever followed, nor its Location even parsed here.
+
+        requests prepares the next hop even with `allow_redirects=False`, and a
+        Location that is not a URL would raise from inside `send`.
+        """
+        return iter(())
 
     def _timed_out(self) -> WholeAnswerTimeoutError:
         return WholeAnswerTimeoutError(f"no complete answer within {self._timeout:g} s")

@@ -263,3 +263,27 @@ def test_the_session_keeps_any_method_at_api_urls_origin(
 
     assert elsewhere.stats()["total_requests"] == 0
     assert fake_api.stats()["requests"] == {"gen-post-2": 1}
+
+
+@pytest.mark.parametrize(
+    ("location", "shown"),
+    [
+        ("http://[not-an-address/x", "an address that is not a URL"),
+        ("http://evil\x1b.example:99/?id=x", "http://evil\\x1b.example:99"),
+        ("/phone/bulk?id=elsewhere", "http://127.0.0.1:"),
+    ],
+    ids=["not-a-url", "control-characters", "relative"],
+)
+def test_a_redirect_target_is_shown_as_origin_only_and_harmless(
+    fake_api: FakeEnrowServer, location: str, shown: str
+) -> None:
+    session = OriginBoundSession(fake_api.url, timeout=5, pool_size=1)
+    fake_api.script("gen-loc-2", Fault(302, {}, headers={"Location": location}))
+
+    with pytest.raises(RedirectRefusedError) as refused:
+        session.get(fake_api.url + "/phone/bulk", params={"id": "gen-loc-2"})
+    session.close()
+
+    assert shown in refused.value.target
+    assert "\x1b" not in refused.value.target
+    assert "id=" not in refused.value.target
