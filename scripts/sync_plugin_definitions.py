@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from tap_enrow_phone.tap import SETTINGS
+from tap_enrow_phone.settings import SETTINGS
 
 REPO = Path(__file__).resolve().parent.parent
 MELTANO_YML = REPO / "meltano.yml"

@@ -1,7 +1,9 @@
-"""Read and check the settings that the JSON schema alone cannot judge.
+"""The tap's settings: their declaration, and the checks the JSON schema alone cannot make.
 
-Everything here runs before the first request, so a bad setting costs nothing and is
-reported in one line that names the setting and what to do.
+`SETTINGS` is the one declaration of every setting (it becomes `--about`, and the plugin
+files are kept equal to it). `read_settings` checks a config and resolves it into the
+`TapSettings` a run uses. Everything here runs before the first request, so a bad setting
+costs nothing and is reported in one line that names the setting and what to do.
 """
 
 from __future__ import annotations
@@ -16,12 +18,288 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from singer_sdk import typing as th
+
 from tap_enrow_phone.errors import ConfigError
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
 DEFAULT_API_URL = "https://api.enrow.io"
+DEFAULT_REQUEST_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_RETRY_MAX_WAIT = 60.0
+DEFAULT_MAX_CONCURRENCY = 8
+DEFAULT_POLL_INTERVAL = 30.0
+DEFAULT_MAX_WAIT = 600.0
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The values a number setting accepts; declared in the schema and checked here."""
+
+    low: float
+    high: float
+    # Seconds may be fractions above zero (the low end excluded); counts are whole.
+    whole: bool
+
+    @property
+    def schema(self) -> dict[str, int]:
+        """The range as keyword arguments of the SDK's types, which `--about` publishes."""
+        if self.whole:
+            return {"minimum": int(self.low), "maximum": int(self.high)}
+        return {"exclusive_minimum": int(self.low), "maximum": int(self.high)}
+
+    def describe(self) -> str:
+        """The range in words, for error lines and setting descriptions."""
+        if self.whole:
+            return f"a whole number from {self.low:g} to {self.high:g}"
+        return f"a number above zero and at most {self.high:g}"
+
+    def admits(self, value: float | Decimal) -> bool:
+        """Whether `value` (already known to be a finite number) is in range."""
+        if self.whole and value != int(value):
+            return False
+        above_low = value >= self.low if self.whole else value > self.low
+        return above_low and value <= self.high
+
+
+# Why these bounds: each limit is far beyond any useful value, and low enough that a
+# typo (an extra zero, a value in milliseconds) is refused rather than obeyed.
+NUMBER_RANGES: dict[str, NumberRange] = {
+    # Enrow answers in well under a second; ten minutes is a dead connection.
+    "request_timeout": NumberRange(0, 600, whole=False),
+    # Backoff doubles up to retry_max_wait: 20 retries already span hours.
+    "max_retries": NumberRange(0, 20, whole=True),
+    "retry_max_wait": NumberRange(0, 3600, whole=False),
+    # One thread and one pooled connection each; more only adds load on Enrow.
+    "max_concurrency": NumberRange(1, 64, whole=True),
+    "poll_interval": NumberRange(0, 3600, whole=False),
+    # A day: bulk searches finish in minutes to hours.
+    "max_wait": NumberRange(0, 86400, whole=False),
+}
+
+
+# The tap's own settings; the SDK adds its built-in ones (stream maps, ...) to the
+# schema it validates against.
+SETTINGS = th.PropertiesList(
+    th.Property(
+        "api_key",
+        th.StringType,
+        required=True,
+        secret=True,
+        title="API key",
+        description=("Your Enrow API key. Sent only as the x-api-key header; never logged."),
+    ),
+    th.Property(
+        "batch_ids",
+        th.ArrayType(th.StringType),
+        title="Batch ids",
+        description=(
+            "Ids of the bulk phone searches to read, as returned by POST "
+            "/phone/bulk (or the webhook, or the Enrow dashboard). Merged with "
+            "batch_ids_file; trimmed and de-duplicated, first seen first."
+        ),
+    ),
+    th.Property(
+        "batch_ids_file",
+        th.StringType,
+        title="Batch ids file",
+        description=(
+            "Path to a UTF-8 text file with one batch id per line; blank lines, "
+            "text after '#' and a leading byte order mark are ignored. Read a line at "
+            "a time: a line over 4096 bytes, a NUL byte or over 64 MiB is refused. "
+            "Merged with batch_ids."
+        ),
+    ),
+    th.Property(
+        "single_search_ids",
+        th.ArrayType(th.StringType),
+        title="Single search ids",
+        description=(
+            "Ids of single phone searches to read (GET /phone/single), as returned by "
+            "POST /phone/single. Merged with single_search_ids_file; trimmed and "
+            "de-duplicated, first seen first. A run needs at least one batch or single "
+            "search id."
+        ),
+    ),
+    th.Property(
+        "single_search_ids_file",
+        th.StringType,
+        title="Single search ids file",
+        description=(
+            "Path to a UTF-8 text file with one single search id per line; read like "
+            "batch_ids_file. Merged with single_search_ids."
+        ),
+    ),
+    th.Property(
+        "api_url",
+        th.StringType,
+        default=DEFAULT_API_URL,
+        title="API URL",
+        description=(
+            "Base URL of the Enrow API. Must be https, except plain http to "
+            "localhost (for the fake API in tests and demos)."
+        ),
+    ),
+    th.Property(
+        "request_timeout",
+        th.NumberType(**NUMBER_RANGES["request_timeout"].schema),
+        default=DEFAULT_REQUEST_TIMEOUT,
+        title="Request timeout (seconds)",
+        description=(
+            "Seconds one request may take as a whole (connecting, then reading the "
+            "complete answer) before it counts as a transient fault and is retried. "
+            "Above 0, at most 600: a longer wait is a dead connection."
+        ),
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType(**NUMBER_RANGES["max_retries"].schema),
+        default=DEFAULT_MAX_RETRIES,
+        title="Maximum retries",
+        description=(
+            "How many times one request is retried after a transient fault (HTTP "
+            "429, 5xx, timeout, connection reset, truncated answer) before the run "
+            "stops. 0 disables retries; at most 20 (with backoff that already spans "
+            "hours)."
+        ),
+    ),
+    th.Property(
+        "retry_max_wait",
+        th.NumberType(**NUMBER_RANGES["retry_max_wait"].schema),
+        default=DEFAULT_RETRY_MAX_WAIT,
+        title="Longest wait between retries (seconds)",
+        description=(
+            "Cap on the wait before a retry, both for the exponential backoff "
+            "(1 s, 2 s, 4 s, ... with jitter) and for a Retry-After header sent by "
+            "the API. Above 0, at most 3600."
+        ),
+    ),
+    th.Property(
+        "max_concurrency",
+        th.IntegerType(**NUMBER_RANGES["max_concurrency"].schema),
+        default=DEFAULT_MAX_CONCURRENCY,
+        title="Batches fetched at once",
+        description=(
+            "How many batch requests may be in flight at the same time. Output "
+            "order stays the order of the batch ids. 1 reads batches one by one; at "
+            "most 64 (each costs a thread and a connection, and more only loads Enrow)."
+        ),
+    ),
+    th.Property(
+        "ignore_unknown_batches",
+        th.BooleanType,
+        default=False,
+        title="Ignore unknown batch ids",
+        description=(
+            "Ids Enrow does not know (mistyped, or results expired) never stop the "
+            "other batches. By default the run then ends with an error listing "
+            "them; set this to true to log a warning and exit 0 instead."
+        ),
+    ),
+    th.Property(
+        "wait_for_running_batches",
+        th.BooleanType,
+        default=False,
+        title="Wait for running batches",
+        description=(
+            "When true, batches found ongoing are polled every poll_interval seconds, "
+            "after the other batches were emitted, until they are completed or failed "
+            "or max_wait is up; a batch still running then is emitted as ongoing and "
+            "read again next run. When false, a running batch is read again next run."
+        ),
+    ),
+    th.Property(
+        "poll_interval",
+        th.NumberType(**NUMBER_RANGES["poll_interval"].schema),
+        default=DEFAULT_POLL_INTERVAL,
+        title="Poll interval (seconds)",
+        description=(
+            "With wait_for_running_batches, seconds between two reads of a running "
+            "batch. Above 0, at most 3600."
+        ),
+    ),
+    th.Property(
+        "max_wait",
+        th.NumberType(**NUMBER_RANGES["max_wait"].schema),
+        default=DEFAULT_MAX_WAIT,
+        title="Longest wait for a running batch (seconds)",
+        description=(
+            "With wait_for_running_batches, how long a batch is waited for, counted "
+            "from its first read in the run. Above 0, at most 86400 (a day)."
+        ),
+    ),
+    th.Property(
+        "phone_details",
+        th.BooleanType,
+        default=False,
+        title="Phone details",
+        description=(
+            "When true, found numbers in phone_results and single_phone_results get "
+            "number_type (mobile, fixed_line, fixed_line_or_mobile, voip, ...), "
+            "number_valid and number_national, from the phonenumbers package: install "
+            "the tap as tap-enrow-phone[phone-details]."
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How running batches are waited for, when `wait_for_running_batches` is on."""
+
+    poll_interval: float
+    max_wait: float
+
+
+@dataclass(frozen=True)
+class TapSettings:
+    """A checked configuration, resolved into what a run uses."""
+
+    api_key: str
+    api_url: str
+    request_timeout: float
+    max_retries: int
+    retry_max_wait: float
+    max_concurrency: int
+    batch_ids: list[str]
+    single_search_ids: list[str]
+    ignore_unknown_batches: bool
+    # None when running batches are not waited for.
+    waiting: Waiting | None
+    phone_details: bool
+
+
+def read_settings(config: Mapping[str, t.Any]) -> TapSettings:
+    """Check `config` and resolve it; raises `ConfigError` naming the first bad setting."""
+    api_key = check_api_key(config.get("api_key"))
+    api_url = check_api_url(str(config.get("api_url") or DEFAULT_API_URL))
+    check_numbers(config)
+    batch_ids = resolve_ids(config, BATCH_IDS)
+    single_search_ids = resolve_ids(config, SINGLE_SEARCH_IDS)
+    check_some_ids(batch_ids, single_search_ids)
+    waiting = None
+    if config.get("wait_for_running_batches", False):
+        waiting = Waiting(
+            poll_interval=float(config.get("poll_interval", DEFAULT_POLL_INTERVAL)),
+            max_wait=float(config.get("max_wait", DEFAULT_MAX_WAIT)),
+        )
+    return TapSettings(
+        api_key=api_key,
+        api_url=api_url,
+        request_timeout=float(config.get("request_timeout", DEFAULT_REQUEST_TIMEOUT)),
+        max_retries=int(config.get("max_retries", DEFAULT_MAX_RETRIES)),
+        retry_max_wait=float(config.get("retry_max_wait", DEFAULT_RETRY_MAX_WAIT)),
+        max_concurrency=int(config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY)),
+        batch_ids=batch_ids,
+        single_search_ids=single_search_ids,
+        ignore_unknown_batches=bool(config.get("ignore_unknown_batches", False)),
+        waiting=waiting,
+        phone_details=bool(config.get("phone_details", False)),
+    )
+
+
 # An id travels as a query parameter; these characters would change the request's
 # meaning if a user pasted a URL or a list by mistake, so they are refused up front.
 _FORBIDDEN_IN_ID = re.compile(r"[\s/?&#\x00-\x1f\x7f]")
@@ -197,52 +475,6 @@ def check_api_key(api_key: object) -> str:
             "Enrow dashboard and paste it alone."
         )
     return key
-
-
-@dataclass(frozen=True)
-class NumberRange:
-    """The values a number setting accepts; declared in the schema and checked here."""
-
-    low: float
-    high: float
-    # Seconds may be fractions above zero (the low end excluded); counts are whole.
-    whole: bool
-
-    @property
-    def schema(self) -> dict[str, int]:
-        """The range as keyword arguments of the SDK's types, which `--about` publishes."""
-        if self.whole:
-            return {"minimum": int(self.low), "maximum": int(self.high)}
-        return {"exclusive_minimum": int(self.low), "maximum": int(self.high)}
-
-    def describe(self) -> str:
-        """The range in words, for error lines and setting descriptions."""
-        if self.whole:
-            return f"a whole number from {self.low:g} to {self.high:g}"
-        return f"a number above zero and at most {self.high:g}"
-
-    def admits(self, value: float | Decimal) -> bool:
-        """Whether `value` (already known to be a finite number) is in range."""
-        if self.whole and value != int(value):
-            return False
-        above_low = value >= self.low if self.whole else value > self.low
-        return above_low and value <= self.high
-
-
-# Why these bounds: each limit is far beyond any useful value, and low enough that a
-# typo (an extra zero, a value in milliseconds) is refused rather than obeyed.
-NUMBER_RANGES: dict[str, NumberRange] = {
-    # Enrow answers in well under a second; ten minutes is a dead connection.
-    "request_timeout": NumberRange(0, 600, whole=False),
-    # Backoff doubles up to retry_max_wait: 20 retries already span hours.
-    "max_retries": NumberRange(0, 20, whole=True),
-    "retry_max_wait": NumberRange(0, 3600, whole=False),
-    # One thread and one pooled connection each; more only adds load on Enrow.
-    "max_concurrency": NumberRange(1, 64, whole=True),
-    "poll_interval": NumberRange(0, 3600, whole=False),
-    # A day: bulk searches finish in minutes to hours.
-    "max_wait": NumberRange(0, 86400, whole=False),
-}
 
 
 def check_numbers(config: Mapping[str, t.Any]) -> None:

@@ -37,10 +37,11 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from importlib.resources.abc import Traversable
 
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context, Record
 
     from tap_enrow_phone.fetcher import Fetched
-    from tap_enrow_phone.tap import TapEnrowPhone
+    from tap_enrow_phone.run import SyncRun
 
 _DOCUMENT = "document"
 _Parsed = t.TypeVar("_Parsed")
@@ -57,20 +58,24 @@ def _schemas_dir() -> Path | Traversable:
 SCHEMAS = SchemaDirectory(_schemas_dir())
 
 
-class _TopLevelStream(Stream):
-    """A stream the tap syncs itself (not a child); tells the tap when it is done."""
+class _RunStream(Stream):
+    """A stream of one run: it reads through the run the tap hands it, never the tap."""
 
-    def __init__(self, tap: TapEnrowPhone) -> None:
-        """Bind the stream to the tap that owns the HTTP client and the run report."""
+    def __init__(self, tap: Tap, run: SyncRun) -> None:
+        """Bind the stream to the run that owns the settings, the client and the report."""
         super().__init__(tap)
-        self._enrow_tap = tap
+        self._run = run
+
+
+class _TopLevelStream(_RunStream):
+    """A stream the tap syncs itself (not a child); tells the run when it is done."""
 
     @override
     def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
         super().finalize_state_progress_markers(state)
         # `sync_all` calls this right after this stream's sync; after the last stream
         # the run is over, and its verdict can be given.
-        self._enrow_tap.stream_synced(self)
+        self._run.stream_synced(self)
 
 
 class _IdPartitionedStream(_TopLevelStream):
@@ -83,9 +88,9 @@ class _IdPartitionedStream(_TopLevelStream):
     # What one id names, for the log.
     id_kind: t.ClassVar[str]
 
-    def __init__(self, tap: TapEnrowPhone) -> None:
+    def __init__(self, tap: Tap, run: SyncRun) -> None:
         """Start with nothing fetched."""
-        super().__init__(tap)
+        super().__init__(tap, run)
         self._pending: list[dict[str, str]] | None = None
         self._fetches: Iterator[Fetched[object]] | None = None
 
@@ -137,12 +142,12 @@ class _IdPartitionedStream(_TopLevelStream):
         Either way the run goes on with the other ids.
         """
         if fetched.error is not None:
-            self._enrow_tap.report_batch_error(fetched.error)
+            self._run.report(fetched.error)
             return None
         try:
             return parse(fetched.batch_id, fetched.value)
         except BatchError as error:
-            self._enrow_tap.report_batch_error(error)
+            self._run.report(error)
             return None
 
     def mark_emitted(self, context: Context, status: str, *, done: bool) -> None:
@@ -174,19 +179,19 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
     schema = StreamSchema(SCHEMAS)
     id_kind = "batch"
 
-    def __init__(self, tap: TapEnrowPhone) -> None:
+    def __init__(self, tap: Tap, run: SyncRun) -> None:
         """Start with no document and no batch waited for."""
-        super().__init__(tap)
+        super().__init__(tap, run)
         self._document: BatchDocument | None = None
         self._running: dict[str, _RunningBatch] = {}
 
     @override
     def configured_ids(self) -> list[str]:
-        return self._enrow_tap.batch_ids
+        return self._run.settings.batch_ids
 
     @override
     def fetch(self, ids: list[str]) -> Iterator[Fetched[object]]:
-        return self._enrow_tap.fetch_batches(ids)
+        return self._run.fetch_batches(ids)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[Record]:
@@ -213,7 +218,7 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
         """The parsed document, or None once its error was reported."""
         document = self.parse_or_report(fetched, parse_batch_document)
         if document is not None and document.rejected_results:
-            self._enrow_tap.report_batch_error(
+            self._run.report(
                 BatchError(
                     fetched.batch_id,
                     f"{document.rejected_results} result item(s) are not the documented "
@@ -238,7 +243,7 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
         are emitted without waiting, and the output order stays deterministic: finished
         batches in id order, then the ones waited for, in id order.
         """
-        waiting = self._enrow_tap.waiting
+        waiting = self._run.settings.waiting
         if document.status != "ongoing" or waiting is None or self._pending is None:
             return False
         now = time.monotonic()
@@ -252,7 +257,7 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
 
     def _poll_until_finished(self, batch_id: str, running: _RunningBatch) -> BatchDocument | None:
         """Read the batch every poll_interval until it finishes or max_wait is up."""
-        waiting = self._enrow_tap.waiting
+        waiting = self._run.settings.waiting
         if waiting is None:  # pragma: no cover - only waited for when waiting is on
             return running.document
         document = running.document
@@ -289,11 +294,11 @@ class SinglePhoneResultsStream(_IdPartitionedStream):
 
     @override
     def configured_ids(self) -> list[str]:
-        return self._enrow_tap.single_search_ids
+        return self._run.settings.single_search_ids
 
     @override
     def fetch(self, ids: list[str]) -> Iterator[Fetched[object]]:
-        return self._enrow_tap.fetch_single_results(ids)
+        return self._run.fetch_single_results(ids)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[Record]:
@@ -302,7 +307,7 @@ class SinglePhoneResultsStream(_IdPartitionedStream):
         record = self.parse_or_report(self.next_fetched(context["id"]), parse_single_document)
         if record is None:
             return
-        yield from self._enrow_tap.with_phone_details([record])
+        yield from self._run.with_phone_details([record])
         qualification = record["qualification"]
         self.mark_emitted(context, qualification, done=qualification != "ongoing")
 
@@ -316,11 +321,11 @@ class AccountStream(_TopLevelStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        document = self._enrow_tap.client.get_account_info()
+        document = self._run.client.get_account_info()
         yield parse_account_document(document, read_at=datetime.now(timezone.utc))
 
 
-class _BatchChildStream(LeanRecordStream):
+class _BatchChildStream(LeanRecordStream, _RunStream):
     """A stream fed from the document its parent `batches` already fetched."""
 
     parent_stream_type = BatchesStream
@@ -328,10 +333,9 @@ class _BatchChildStream(LeanRecordStream):
     # context (and no payload) is ever written to the state.
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
-    def __init__(self, tap: TapEnrowPhone) -> None:
+    def __init__(self, tap: Tap, run: SyncRun) -> None:
         """Start with no document; the parent hands one over per batch."""
-        super().__init__(tap)
-        self._enrow_tap = tap
+        super().__init__(tap, run)
         self._document: BatchDocument | None = None
 
     @override
@@ -369,4 +373,4 @@ class PhoneResultsStream(_BatchChildStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[Record]:
-        return self._enrow_tap.with_phone_details(self._take_document().results)
+        return self._run.with_phone_details(self._take_document().results)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from scripts.sync_plugin_definitions import KIND_OF_TYPE
-from tap_enrow_phone.tap import SETTINGS
+from tap_enrow_phone.settings import SETTINGS
 from tests.helpers import REPO, TAP_EXECUTABLE
 
 TAP_SETTINGS: dict[str, dict[str, t.Any]] = SETTINGS.to_dict()["properties"]

@@ -7,7 +7,8 @@ import typing as t
 
 import pytest
 
-from tap_enrow_phone.tap import SETTINGS, TapEnrowPhone
+from tap_enrow_phone.settings import SETTINGS
+from tap_enrow_phone.tap import TapEnrowPhone
 from tests.conftest import COMPLETED
 from tests.helpers import REPO, TAP_EXECUTABLE, run_tap_cli
 
@@ -82,7 +83,7 @@ def test_bad_config_is_refused_before_any_request_in_one_line(
 @pytest.mark.parametrize("url", ["http://localhost:1", "http://127.0.0.5:1", "http://[::1]:1"])
 def test_plain_http_is_allowed_to_loopback(url: str) -> None:
     tap = TapEnrowPhone(config={"api_key": "k", "batch_ids": ["b"], "api_url": url})
-    assert tap.client is not None
+    assert tap.run.client is not None
 
 
 def test_secret_settings_are_marked_secret() -> None:
