@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fake_enrow.data import DEMO_API_KEY, DEMO_BATCH_IDS, DEMO_SINGLE_SEARCH_IDS
+from fake_enrow.data import (
+    DEMO_API_KEY,
+    DEMO_BATCH_IDS,
+    DEMO_EXPIRED_ID,
+    DEMO_SINGLE_SEARCH_IDS,
+)
 from fake_enrow.server import FakeEnrowServer
 
 
@@ -30,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"fake Enrow API on {server.url} (api_key: {args.api_key})", flush=True)
     print("demo batch ids: " + ",".join(DEMO_BATCH_IDS), flush=True)
+    print(f"an expired batch id (answers 400): {DEMO_EXPIRED_ID}", flush=True)
     print("demo single search ids: " + ",".join(DEMO_SINGLE_SEARCH_IDS), flush=True)
     print("generated batches: any id gen-<label>-<results>, e.g. gen-a-3000", flush=True)
     try:

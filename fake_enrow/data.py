@@ -72,24 +72,40 @@ def _legacy_item(item: dict[str, t.Any]) -> dict[str, t.Any]:
     return legacy
 
 
-def found(index: int, number: str, country: str, **params: str) -> dict[str, t.Any]:
-    """A result item that found a phone number."""
-    return {
+def found(
+    index: int, number: str, country: str, *, custom: str | None = None, **params: str
+) -> dict[str, t.Any]:
+    """A result item that found a phone number; `custom` is the search's own id, if any."""
+    item = {
         "index": index,
         "qualification": "found",
         "number": number,
         "country": country,
         "params": params,
     }
+    return _with_custom(item, custom)
 
 
-def not_found(index: int, **params: str) -> dict[str, t.Any]:
+def not_found(index: int, *, custom: str | None = None, **params: str) -> dict[str, t.Any]:
     """A result item that found nothing: no number, no country, as documented."""
-    return {"index": index, "qualification": "not_found", "params": params}
+    return _with_custom({"index": index, "qualification": "not_found", "params": params}, custom)
+
+
+def _with_custom(item: dict[str, t.Any], custom: str | None) -> dict[str, t.Any]:
+    # The docs: a search submitted with a `custom` string gets it back on its result;
+    # a search submitted without one has no `custom` key at all.
+    if custom is not None:
+        item["custom"] = custom
+    return item
 
 
 def demo_batches() -> list[Batch]:
-    """The demo set: every status and both documented shapes. Numbers are fictional."""
+    """The demo set: every status and both documented shapes. Numbers are fictional.
+
+    Most searches carry their own `custom` string (CRM-like lead ids, one with non-ASCII
+    letters), as every search does once leads are submitted by a tool that tracks them;
+    one search has none, as the docs allow.
+    """
     return [
         Batch(
             "b-demo-linkedin-completed",
@@ -99,15 +115,21 @@ def demo_batches() -> list[Batch]:
                     0,
                     "+15705551234",
                     "US",
+                    custom="00Q5e000001MsCott",
                     linkedin_url="https://www.linkedin.com/in/michael-scott",
                 ),
                 found(
                     1,
                     "+15705555678",
                     "US",
+                    custom="00Q5e000001DwSchr",
                     linkedin_url="https://www.linkedin.com/in/dwight-schrute",
                 ),
-                not_found(2, linkedin_url="https://www.linkedin.com/in/toby-flenderson"),
+                not_found(
+                    2,
+                    custom="#u84hde941Jdx",
+                    linkedin_url="https://www.linkedin.com/in/toby-flenderson",
+                ),
             ],
             custom={"crm_list": "q3"},
         ),
@@ -119,7 +141,7 @@ def demo_batches() -> list[Batch]:
                     0,
                     "+33155501234",
                     "FR",
-                    firstname="Amelie",
+                    firstname="Amélie",
                     lastname="Poulain",
                     company_domain="cafe-des-2-moulins.fr",
                 ),
@@ -138,16 +160,22 @@ def demo_batches() -> list[Batch]:
                     0,
                     "+442075550123",
                     "GB",
+                    custom="hubspot-1201",
                     linkedin_url="https://www.linkedin.com/in/mark-brendanawicz",
                 ),
                 found(
-                    1, "+442075550456", "GB", linkedin_url="https://www.linkedin.com/in/ann-perkins"
+                    1,
+                    "+442075550456",
+                    "GB",
+                    custom="hubspot-1202",
+                    linkedin_url="https://www.linkedin.com/in/ann-perkins",
                 ),
                 not_found(2, linkedin_url="https://www.linkedin.com/in/jerry-gergich"),
                 found(
                     3,
                     "+442075550789",
                     "GB",
+                    custom="hubspot-1204 Zoë Łódź",
                     linkedin_url="https://www.linkedin.com/in/april-ludgate",
                 ),
             ],
@@ -161,9 +189,10 @@ def demo_batches() -> list[Batch]:
                     0,
                     "+4930555012",
                     "DE",
+                    custom="crm-0007",
                     firstname="Lola",
                     lastname="Rennt",
-                    company_name="Berlin Run GmbH",
+                    company_name="Berliner Läufer GmbH",
                 )
             ],
         ),
@@ -217,9 +246,11 @@ DEMO_ACCOUNT: dict[str, t.Any] = {
     "credits": 36000,
     "webhooks": ["https://hooks.example.com/enrow"],
 }
-# An id the fake answers with 400 "Could not retrieve bulk search results".
+# An id the fake answers with 400 "Could not retrieve bulk search results"; not one of
+# the demo batches (a run that reads it exits 1, as with Enrow).
 DEMO_EXPIRED_ID = "b-demo-expired"
-DEMO_BATCH_IDS = [b.batch_id for b in demo_batches()] + [DEMO_EXPIRED_ID]
+# The batches the demo reads (demo/config.json, the quick start): every readable one.
+DEMO_BATCH_IDS = [b.batch_id for b in demo_batches()]
 DEMO_SINGLE_SEARCH_IDS = [s.search_id for s in demo_single_searches()]
 
 

@@ -2,7 +2,9 @@
 # Quick start (README "Quick start"): from a fresh clone with only Python 3 and PyPI,
 # install uv, the tap and the Meltano plugins, start the fake Enrow API, run
 # `meltano run tap-enrow-phone target-duckdb` into output/quickstart.duckdb and print
-# what landed. The fake is stopped on the way out, whatever happens.
+# what landed; then build the dbt models on it (`meltano run dbt-duckdb:build`), print the
+# batch-quality model and chart it into output/batch_quality.png. The fake is stopped on
+# the way out, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -20,12 +22,13 @@ else
     python3 -m pip install --quiet --user --break-system-packages uv
   UV=(python3 -m uv)
 fi
-"${UV[@]}" sync --locked --quiet
+# The charts group: DuckDB and matplotlib for the chart at the end.
+"${UV[@]}" sync --locked --quiet --group charts
 MELTANO=(.venv/bin/meltano)
 
-say "Installing the Meltano plugins tap-enrow-phone and target-duckdb (into .meltano/)"
-"${MELTANO[@]}" install tap-enrow-phone target-duckdb >/dev/null 2>&1 ||
-  "${MELTANO[@]}" install tap-enrow-phone target-duckdb
+say "Installing the Meltano plugins tap-enrow-phone, target-duckdb and dbt-duckdb (into .meltano/)"
+"${MELTANO[@]}" install tap-enrow-phone target-duckdb dbt-duckdb >/dev/null 2>&1 ||
+  "${MELTANO[@]}" install tap-enrow-phone target-duckdb dbt-duckdb
 
 say "Starting the fake Enrow API"
 mkdir -p output
@@ -68,6 +71,18 @@ echo "done; Meltano's log is in $run_log"
 
 say "What landed in $database"
 .meltano/loaders/target-duckdb/venv/bin/python scripts/show_duckdb.py "$database" --schema enrow
+
+say "meltano run dbt-duckdb:build (the models in transform/, built and tested)"
+dbt_log=output/quickstart-dbt.log
+if ! TARGET_DUCKDB_FILEPATH="$PWD/$database" "${MELTANO[@]}" run dbt-duckdb:build >"$dbt_log" 2>&1; then
+  echo "dbt failed; the end of its log ($dbt_log):" >&2
+  tail -n 40 "$dbt_log" >&2
+  exit 1
+fi
+grep -o 'Done\. PASS=.*' "$dbt_log" | tail -n 1 || true
+
+say "The batch-quality model (enrow_analytics.enrow_batch_quality)"
+.venv/bin/python scripts/batch_quality_chart.py "$database" --out output/batch_quality.png
 
 say "Quick start finished in $((SECONDS - started)) s"
 echo "Run all the tests with ./scripts/test.sh; README 'With your own key' shows real runs."

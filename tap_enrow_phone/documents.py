@@ -2,13 +2,15 @@
 
 The Enrow docs have been rewritten and disagree with themselves (see the API contract),
 so this is where drift is absorbed: `valid` for `found`, string indexes, lower-case
-countries, missing optional keys, unknown extra keys. Anything that is not drift but
+countries, missing optional keys, unknown extra keys, a search's `custom` that is not a
+string. Anything that is not drift but
 a broken document raises `MalformedBatchError` naming the batch and the field, never the
 value (values may be phone numbers).
 """
 
 from __future__ import annotations
 
+import json
 import typing as t
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -148,9 +150,23 @@ def _search_outcome(item: dict[str, t.Any], qualifications: frozenset[str]) -> d
         "qualification": qualification,
         "number": _optional(item, "number", str) or None,
         "country": (country or "").strip().upper() or None,
-        "custom": item.get("custom"),
+        "custom": custom_text(item.get("custom")),
         "params": _optional(item, "params", dict),
     }
+
+
+def custom_text(value: object) -> str | None:
+    """A search's `custom` as the nullable string column every loader can create and fill.
+
+    The docs say it is a string, and a string is kept as it is. Any other JSON value
+    (object, array, number, boolean) becomes compact JSON text, so nothing is lost and
+    `json.loads` gives the value back; null stays null. A column declared as "any JSON"
+    is what broke loaders: they create a JSON column and then cannot fill it with a bare
+    string.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_single_document(search_id: str, document: object) -> dict[str, t.Any]:

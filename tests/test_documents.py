@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tap_enrow_phone.documents import parse_batch_document
@@ -82,12 +84,34 @@ def test_older_docs_shape_valid_string_index_lower_country_missing_custom() -> N
     assert "unknown_field" not in doc.results[0]
 
 
-def test_result_custom_value_of_any_json_type_is_kept() -> None:
+def test_result_custom_string_is_kept_as_is_and_absent_is_null() -> None:
     document = completed_document()
-    document["results"][0]["custom"] = "lead-42"  # type: ignore[index]
-    document["results"][1]["custom"] = {"row": 3}  # type: ignore[index]
+    document["results"][0]["custom"] = "#u84hde941Jdx Zoë"  # type: ignore[index]
     doc = parse_batch_document("b1", document)
-    assert [r["custom"] for r in doc.results] == ["lead-42", {"row": 3}]
+    assert [r["custom"] for r in doc.results] == ["#u84hde941Jdx Zoë", None]
+
+
+@pytest.mark.parametrize(
+    ("sent", "column"),
+    [
+        ({"row": 3, "list": "q3"}, '{"row":3,"list":"q3"}'),
+        (["a", "ß"], '["a","ß"]'),
+        (42, "42"),
+        (2.5, "2.5"),
+        (True, "true"),
+        ("", ""),
+        ("null", "null"),
+    ],
+)
+def test_result_custom_of_another_json_type_becomes_its_json_text(
+    sent: object, column: str
+) -> None:
+    document = completed_document()
+    document["results"][0]["custom"] = sent  # type: ignore[index]
+    [record, _] = parse_batch_document("b1", document).results
+    assert record["custom"] == column
+    if not isinstance(sent, str):
+        assert json.loads(record["custom"]) == sent  # nothing lost
 
 
 def test_ongoing_batch_has_counters_and_no_results() -> None:

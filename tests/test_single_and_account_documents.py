@@ -20,7 +20,7 @@ def test_single_answer_drift_is_absorbed() -> None:
             "number": "+15705551234",
             "country": "us",
             "params": {"linkedin_url": "https://www.linkedin.com/in/a"},
-            "custom": ["any", "json"],
+            "custom": ["any", "json"],  # not a string: kept as JSON text
             "credits_used": 40,  # an extra key is ignored
         },
     )
@@ -29,7 +29,7 @@ def test_single_answer_drift_is_absorbed() -> None:
         "qualification": "found",
         "number": "+15705551234",
         "country": "US",
-        "custom": ["any", "json"],
+        "custom": '["any","json"]',
         "params": {"linkedin_url": "https://www.linkedin.com/in/a"},
     }
 

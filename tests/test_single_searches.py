@@ -42,7 +42,7 @@ def test_single_results_have_the_documented_fields_and_are_read_once(
             "qualification": "found",
             "number": "+15705559876",
             "country": "US",
-            "custom": {"crm_id": "0031"},
+            "custom": '{"crm_id":"0031"}',  # served as an object: kept as JSON text
             "params": {"linkedin_url": "https://www.linkedin.com/in/pam-beesly"},
         },
         {

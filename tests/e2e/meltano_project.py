@@ -13,9 +13,16 @@ from fake_enrow import DEMO_API_KEY
 from tests.helpers import REPO
 
 MELTANO = str(Path(sys.executable).with_name("meltano"))
-# Plugins the end-to-end runs load into; target-snowflake is installed on demand by the
-# one test that needs it.
-RUN_PLUGINS = ("tap-enrow-phone", "target-postgres", "target-duckdb", "target-jsonl")
+# Plugins the end-to-end runs load into, and dbt for the ELT jobs; target-snowflake is
+# installed on demand by the one test that needs it.
+RUN_PLUGINS = (
+    "tap-enrow-phone",
+    "target-postgres",
+    "target-duckdb",
+    "target-jsonl",
+    "dbt-postgres",
+    "dbt-duckdb",
+)
 # Settings a developer's shell may carry; a test sets its own.
 _OWN_PREFIXES = ("TAP_ENROW_PHONE_", "TARGET_", "MELTANO_")
 

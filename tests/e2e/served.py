@@ -6,6 +6,7 @@ the source and not against the tap's own idea of it.
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 if t.TYPE_CHECKING:
@@ -55,11 +56,18 @@ def _add_document(rows: Rows, document: dict[str, t.Any]) -> None:
                 "qualification": item["qualification"],
                 "number": item.get("number"),
                 "country": country.upper() if country else None,
-                "custom": item.get("custom"),
+                "custom": search_custom(item.get("custom")),
                 "params": item.get("params"),
                 **PHONE_DETAILS_OFF,
             }
         )
+
+
+def search_custom(sent: object) -> str | None:
+    """A search's `custom` column: the string sent, or the JSON text of any other value."""
+    if sent is None or isinstance(sent, str):
+        return sent
+    return json.dumps(sent, ensure_ascii=False, separators=(",", ":"))
 
 
 def sort_rows(rows: Rows) -> Rows:
@@ -86,7 +94,7 @@ def last_served_single_rows(fake: FakeEnrowServer, search_ids: list[str]) -> lis
                 "qualification": answer["qualification"],
                 "number": answer.get("number"),
                 "country": country.upper() if country else None,
-                "custom": answer.get("custom"),
+                "custom": search_custom(answer.get("custom")),
                 "params": answer.get("params"),
                 **PHONE_DETAILS_OFF,
             }

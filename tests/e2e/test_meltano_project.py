@@ -13,12 +13,13 @@ if t.TYPE_CHECKING:
     from tests.e2e.meltano_project import MeltanoProject
 
 
-def test_hourly_schedule_runs_the_postgres_job(meltano: MeltanoProject) -> None:
+def test_hourly_schedule_runs_the_postgres_elt_job(meltano: MeltanoProject) -> None:
     schedules = meltano("schedule", "list", "--format=json").stdout
     (schedule,) = json.loads(schedules)["schedules"]["job"]
-    assert schedule["name"] == "enrow-to-postgres-hourly"
+    assert schedule["name"] == "enrow-elt-postgres-hourly"
     assert schedule["interval"] == "@hourly"
-    assert schedule["job"]["tasks"] == ["tap-enrow-phone target-postgres"]
+    # Load, then build and test the models on what was just loaded.
+    assert schedule["job"]["tasks"] == ["tap-enrow-phone target-postgres dbt-postgres:build"]
 
 
 def test_batch_ids_reach_the_tap_from_the_environment_as_a_json_array(

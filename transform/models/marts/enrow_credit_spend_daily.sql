@@ -1,0 +1,2 @@
+{#- Credits the batches spent and got back, per day they finished (UTC). -#}
+{{ enrow_credit_spend('day') }}
