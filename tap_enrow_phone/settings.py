@@ -9,12 +9,12 @@ costs nothing and is reported in one line that names the setting and what to do.
 from __future__ import annotations
 
 import ipaddress
-import math
+import json
 import re
 import typing as t
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +32,16 @@ DEFAULT_RETRY_MAX_WAIT = 60.0
 DEFAULT_MAX_CONCURRENCY = 8
 DEFAULT_POLL_INTERVAL = 30.0
 DEFAULT_MAX_WAIT = 600.0
+
+# Meltano 4.4 has no setting kind that carries "2.5" from the environment: `integer`
+# refuses it and `decimal` crashes writing the tap's config. Seconds therefore accept a
+# number or its text, and Meltano passes them as `kind: string`.
+SECONDS = th.CustomType({"type": ["string", "number", "null"]})
+# Meltano's `kind: array` takes only a JSON array from the environment; a single id or
+# a comma-separated list stops Meltano before the tap starts. Ids therefore accept a
+# list or text (a JSON array, or ids separated by commas) and Meltano passes them as
+# `kind: string`; a list written in meltano.yml still arrives as a list.
+ID_LIST = th.CustomType({"type": ["string", "array", "null"], "items": {"type": "string"}})
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,14 @@ NUMBER_RANGES: dict[str, NumberRange] = {
 }
 
 
+def seconds(name: str) -> th.CustomType:
+    """A seconds setting: a number or text (see SECONDS), with its range published."""
+    allowed = NUMBER_RANGES[name]
+    return th.CustomType(
+        {**SECONDS.type_dict, "exclusiveMinimum": allowed.low, "maximum": allowed.high}
+    )
+
+
 # The tap's own settings; the SDK adds its built-in ones (stream maps, ...) to the
 # schema it validates against.
 SETTINGS = th.PropertiesList(
@@ -93,11 +111,12 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "batch_ids",
-        th.ArrayType(th.StringType),
+        ID_LIST,
         title="Batch ids",
         description=(
             "Ids of the bulk phone searches to read, as returned by POST "
-            "/phone/bulk (or the webhook, or the Enrow dashboard). Merged with "
+            "/phone/bulk (or the webhook, or the Enrow dashboard): a list, or text "
+            "holding one id, ids separated by commas, or a JSON array. Merged with "
             "batch_ids_file; trimmed and de-duplicated, first seen first."
         ),
     ),
@@ -114,11 +133,12 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "single_search_ids",
-        th.ArrayType(th.StringType),
+        ID_LIST,
         title="Single search ids",
         description=(
             "Ids of single phone searches to read (GET /phone/single), as returned by "
-            "POST /phone/single. Merged with single_search_ids_file; trimmed and "
+            "POST /phone/single, written as for batch_ids. Merged with "
+            "single_search_ids_file; trimmed and "
             "de-duplicated, first seen first. A run needs at least one batch or single "
             "search id."
         ),
@@ -144,7 +164,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "request_timeout",
-        th.NumberType(**NUMBER_RANGES["request_timeout"].schema),
+        seconds("request_timeout"),
         default=DEFAULT_REQUEST_TIMEOUT,
         title="Request timeout (seconds)",
         description=(
@@ -167,7 +187,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "retry_max_wait",
-        th.NumberType(**NUMBER_RANGES["retry_max_wait"].schema),
+        seconds("retry_max_wait"),
         default=DEFAULT_RETRY_MAX_WAIT,
         title="Longest wait between retries (seconds)",
         description=(
@@ -212,7 +232,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "poll_interval",
-        th.NumberType(**NUMBER_RANGES["poll_interval"].schema),
+        seconds("poll_interval"),
         default=DEFAULT_POLL_INTERVAL,
         title="Poll interval (seconds)",
         description=(
@@ -222,7 +242,7 @@ SETTINGS = th.PropertiesList(
     ),
     th.Property(
         "max_wait",
-        th.NumberType(**NUMBER_RANGES["max_wait"].schema),
+        seconds("max_wait"),
         default=DEFAULT_MAX_WAIT,
         title="Longest wait for a running batch (seconds)",
         description=(
@@ -335,7 +355,8 @@ SINGLE_SEARCH_IDS = IdSettings(
 def resolve_ids(config: Mapping[str, t.Any], source: IdSettings) -> list[str]:
     """Ids from the list setting then the file: trimmed, first-seen order, no repeats."""
     unique: dict[str, None] = {}
-    for number, raw in enumerate(config.get(source.list_setting) or [], start=1):
+    entries = _id_list(config.get(source.list_setting), source)
+    for number, raw in enumerate(entries, start=1):
         if not isinstance(raw, str):
             raise ConfigError(
                 f"Every entry of {source.list_setting} must be a string; fix the "
@@ -349,6 +370,29 @@ def resolve_ids(config: Mapping[str, t.Any], source: IdSettings) -> list[str]:
             check_id(item_id, source, where=where)
             unique.setdefault(item_id, None)
     return list(unique)
+
+
+def _id_list(value: object, source: IdSettings) -> list[object]:
+    """The list setting's entries, from a list or from the text forms users type."""
+    if value is None or isinstance(value, list):
+        return list(value or [])
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{source.list_setting} must be a list of ids, or text holding ids separated "
+            f"by commas; fix the {source.list_setting} setting."
+        )
+    if not value.lstrip().startswith("["):
+        return list(value.split(","))
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list):
+        raise ConfigError(
+            f"{source.list_setting} starts with '[' but is not a JSON array of strings; "
+            f'write ["id1", "id2"], or the ids separated by commas: id1,id2.'
+        )
+    return parsed
 
 
 def check_some_ids(*id_lists: list[str]) -> None:
@@ -483,10 +527,27 @@ def check_numbers(config: Mapping[str, t.Any]) -> None:
         value = config.get(name)
         if value is None:
             continue
-        # JSON config files are read with Decimal for numbers with a fraction.
-        is_number = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-        if is_number and math.isfinite(value) and allowed.admits(value):
+        number = _as_number(value, whole=allowed.whole)
+        if number is not None and number.is_finite() and allowed.admits(number):
             continue
         # Only a number is shown: any other value may be a secret pasted in the wrong place.
-        got = f"got {value!r}" if is_number else f"got a {type(value).__name__}"
+        got = f"got {value!r}" if number is not None else f"got a {type(value).__name__}"
         raise ConfigError(f"{name} must be {allowed.describe()}; {got}.")
+
+
+def _as_number(value: object, *, whole: bool) -> Decimal | None:
+    """The value as a Decimal, or None when it is no number.
+
+    JSON config files are read with Decimal for numbers with a fraction; seconds may also
+    come as text, which is how Meltano passes them (see SECONDS).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        return Decimal(value)
+    if isinstance(value, str) and not whole:
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    return None

@@ -1,4 +1,10 @@
-"""meltano.yml and the Meltano Hub definition declare exactly what the tap accepts."""
+"""meltano.yml and the Hub definition declare exactly what the tap's `--about` reports.
+
+A Hub reviewer compares a definition with `--about`: the same capabilities, and every
+setting the tap accepts with a Meltano kind that carries its values. The SDK's built-in
+settings (stream maps, flattening, batch_config, faker_config) are declared too, on
+purpose: Meltano passes a tap only the settings its definition declares.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +15,19 @@ import typing as t
 import pytest
 import yaml
 
-from scripts.sync_plugin_definitions import KIND_OF_TYPE
-from tap_enrow_phone.settings import SETTINGS
+from scripts.sync_plugin_definitions import derived, described, meltano_kind
 from tests.helpers import REPO, TAP_EXECUTABLE
 
-TAP_SETTINGS: dict[str, dict[str, t.Any]] = SETTINGS.to_dict()["properties"]
 HUB_DEFINITION = REPO / "hub" / "tap-enrow-phone.yml"
-# What Meltano needs to pass catalog and state, plus the SDK features users configure.
-REQUIRED_CAPABILITIES = {
-    "catalog",
-    "discover",
-    "state",
-    "about",
-    "stream-maps",
-    "schema-flattening",
-    "batch",
+# Kinds Meltano 4.4 reads from the environment without losing or refusing a value the
+# tap accepts; `decimal` crashes writing the tap's config, `integer` refuses "2.5".
+SAFE_KIND_OF_TYPES = {
+    ("string",): "string",
+    ("integer",): "integer",
+    ("boolean",): "boolean",
+    ("object",): "object",
+    ("number", "string"): "string",
+    ("array", "string"): "string",
 }
 
 
@@ -46,12 +50,9 @@ def _hub_extractor() -> dict[str, t.Any]:
     return t.cast("dict[str, t.Any]", yaml.safe_load(HUB_DEFINITION.read_text()))
 
 
-def _expected_kind(schema: dict[str, t.Any]) -> str:
-    if schema.get("secret"):
-        return "password"
-    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-    (json_type,) = [x for x in types if x != "null"]
-    return KIND_OF_TYPE[json_type]
+definitions = pytest.mark.parametrize(
+    "definition", [_meltano_extractor, _hub_extractor], ids=["meltano", "hub"]
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,42 +60,68 @@ def about() -> dict[str, t.Any]:
     return _about()
 
 
-@pytest.mark.parametrize("definition", [_meltano_extractor, _hub_extractor], ids=["meltano", "hub"])
-def test_definition_declares_every_tap_setting_as_the_tap_does(
-    definition: t.Callable[[], dict[str, t.Any]],
+@definitions
+def test_definition_declares_the_capabilities_about_reports(
+    definition: t.Callable[[], dict[str, t.Any]], about: dict[str, t.Any]
+) -> None:
+    assert sorted(definition()["capabilities"]) == sorted(about["capabilities"])
+    assert "structured-logging" in about["capabilities"]
+
+
+@definitions
+def test_definition_declares_every_setting_about_reports_and_no_other(
+    definition: t.Callable[[], dict[str, t.Any]], about: dict[str, t.Any]
 ) -> None:
     declared = {s["name"]: s for s in definition()["settings"]}
-    assert set(TAP_SETTINGS) <= set(declared)
-    for name, schema in TAP_SETTINGS.items():
+    assert set(declared) == set(about["settings"]["properties"])
+    for name, schema in about["settings"]["properties"].items():
         setting = declared[name]
-        assert setting["kind"] == _expected_kind(schema), name
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        expected = SAFE_KIND_OF_TYPES[tuple(sorted(set(types) - {"null"}))]
+        assert setting["kind"] == ("password" if schema.get("secret") else expected), name
         assert bool(setting.get("sensitive")) == bool(schema.get("secret")), name
         assert setting["label"] == schema["title"], name
-        assert setting["description"] == schema["description"], name
+        assert setting["description"].startswith(schema["description"]), name
         assert setting.get("value") == schema.get("default"), name
 
 
-@pytest.mark.parametrize("definition", [_meltano_extractor, _hub_extractor], ids=["meltano", "hub"])
-def test_definition_declares_only_settings_and_capabilities_the_tap_has(
+@definitions
+def test_definition_is_what_the_sync_script_derives_from_about(
     definition: t.Callable[[], dict[str, t.Any]], about: dict[str, t.Any]
 ) -> None:
+    # Fails when a setting changed and scripts/sync_plugin_definitions.py was not run.
     plugin = definition()
-    accepted = about["settings"]["properties"]
-    for setting in plugin["settings"]:
-        assert setting["name"] in accepted, setting["name"]
-        assert setting["kind"] == _expected_kind(accepted[setting["name"]]), setting["name"]
-        assert setting["description"], setting["name"]
-    assert REQUIRED_CAPABILITIES <= set(plugin["capabilities"]) <= set(about["capabilities"])
-    assert plugin["namespace"] == "tap_enrow_phone"
+    expected = derived(about)
+    by_name = {s["name"]: s for s in plugin["settings"]}
+    assert by_name == {s["name"]: s for s in expected["settings"]}
 
 
-def test_hub_definition_matches_meltano_yml() -> None:
-    hub, project = _hub_extractor(), _meltano_extractor()
-    assert hub["settings"] == project["settings"]
-    assert set(hub["capabilities"]) == set(project["capabilities"])
-    assert hub["select"] == project["select"]
-    grouped = {name for group in hub["settings_group_validation"] for name in group}
-    assert grouped <= set(TAP_SETTINGS)
+def test_a_range_about_publishes_reaches_the_description() -> None:
+    # The Hub's setting format has no minimum/maximum: the range goes in the text.
+    schema = {"description": "Seconds to wait.", "exclusiveMinimum": 0, "maximum": 600}
+    assert described(schema) == "Seconds to wait. Allowed: above 0, at most 600."
+    assert described({"description": "No range."}) == "No range."
+
+
+def test_a_plain_number_setting_is_refused_as_meltano_cannot_carry_it() -> None:
+    with pytest.raises(SystemExit, match="no Meltano kind carries"):
+        meltano_kind("request_timeout", {"type": ["number", "null"]})
+
+
+def test_hub_definition_carries_what_only_the_hub_reads(about: dict[str, t.Any]) -> None:
+    hub = _hub_extractor()
+    assert hub["supported_python_versions"] == about["supported_python_versions"]
+    assert hub["settings_group_validation"] == derived(about)["settings_group_validation"]
+    assert hub["select"] == _meltano_extractor()["select"]
+    assert hub["namespace"] == _meltano_extractor()["namespace"] == "tap_enrow_phone"
+
+
+def test_select_takes_every_stream_the_tap_discovers() -> None:
+    catalog = subprocess.run(  # noqa: S603
+        [TAP_EXECUTABLE, "--discover"], capture_output=True, text=True, check=True
+    ).stdout
+    streams = sorted(s["tap_stream_id"] for s in json.loads(catalog)["streams"])
+    assert _meltano_extractor()["select"] == [f"{name}.*" for name in streams]
 
 
 def test_every_meltano_plugin_installs_without_the_hub() -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import typing as t
 
 import pytest
 
-from tap_enrow_phone.settings import SETTINGS
+from tap_enrow_phone.errors import ConfigError
+from tap_enrow_phone.settings import SETTINGS, read_settings
 from tap_enrow_phone.tap import TapEnrowPhone
-from tests.conftest import COMPLETED
+from tests.conftest import COMPLETED, ONGOING
 from tests.helpers import REPO, TAP_EXECUTABLE, run_tap_cli
 
 if t.TYPE_CHECKING:
@@ -89,3 +91,46 @@ def test_plain_http_is_allowed_to_loopback(url: str) -> None:
 def test_secret_settings_are_marked_secret() -> None:
     assert TAP_SETTINGS["api_key"].get("secret") is True
     assert TAP_SETTINGS["api_key"].get("writeOnly") is True
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        f"{COMPLETED}",
+        f"{COMPLETED},{ONGOING}",
+        f" {COMPLETED} , {ONGOING} ,",
+        f'["{COMPLETED}", "{ONGOING}"]',
+        [COMPLETED, ONGOING],
+    ],
+)
+def test_batch_ids_are_read_from_every_form_a_user_types(written: object) -> None:
+    settings = read_settings({"api_key": "k", "batch_ids": written})
+    assert settings.batch_ids in ([COMPLETED], [COMPLETED, ONGOING])
+    assert settings.batch_ids[0] == COMPLETED
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ('["a", ', "starts with '[' but is not a JSON array"),
+        ("[1, 2]", "Every entry of batch_ids must be a string"),
+        (7, "batch_ids must be a list of ids, or text"),
+    ],
+)
+def test_batch_ids_that_are_no_list_of_ids_are_refused_in_one_line(
+    written: object, expected: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        read_settings({"api_key": "k", "batch_ids": written})
+
+
+@pytest.mark.parametrize("written", ["2.5", " 30 ", 2.5, 30])
+def test_seconds_are_read_from_a_number_or_its_text(written: object) -> None:
+    settings = read_settings({"api_key": "k", "batch_ids": ["b"], "request_timeout": written})
+    assert settings.request_timeout == float(str(written))
+
+
+@pytest.mark.parametrize("written", ["soon", "nan", "inf", "-1", ""])
+def test_seconds_text_that_is_no_positive_number_is_refused(written: str) -> None:
+    with pytest.raises(ConfigError, match="request_timeout must be a number above zero"):
+        read_settings({"api_key": "k", "batch_ids": ["b"], "request_timeout": written})

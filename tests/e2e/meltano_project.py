@@ -48,7 +48,7 @@ class MeltanoProject:
         self.env.update(
             TAP_ENROW_PHONE_API_KEY=DEMO_API_KEY,
             TAP_ENROW_PHONE_API_URL=api_url,
-            # Meltano reads an array setting from the environment as a JSON array.
+            # One of the forms the tap reads from text (see settings.ID_LIST).
             TAP_ENROW_PHONE_BATCH_IDS=json.dumps(batch_ids),
         )
 

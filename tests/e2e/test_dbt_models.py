@@ -29,6 +29,8 @@ if t.TYPE_CHECKING:
     from tests.e2e.meltano_project import MeltanoProject
 
 SINGLES = [SINGLE_FOUND, SINGLE_NOT_FOUND, SINGLE_ONGOING]
+# Michael Scott's lead id in the demo CRM, the `custom` of his demo search.
+MICHAEL = "00Q5e000001MsCott"
 BATCH_QUALITY = """
     SELECT batch_id, status, requested, found, hit_rate, credits_spent, credits_refunded,
            credits_per_found_number, results_loaded
@@ -134,10 +136,8 @@ def test_duckdb_elt_job_keeps_the_latest_number_per_lead_across_runs(
     dbt_files: MeltanoProject, fake_api: FakeEnrowServer
 ) -> None:
     meltano = dbt_files
-    # target-duckdb 0.8.0 cannot load a string `custom` into the JSON column today's tap
-    # schema gives it, so the single search whose custom is a string stays out.
     meltano.point_tap_at(fake_api.url, READABLE_DEMO_IDS)
-    meltano.env["TAP_ENROW_PHONE_SINGLE_SEARCH_IDS"] = json.dumps([SINGLE_FOUND, SINGLE_NOT_FOUND])
+    meltano.env["TAP_ENROW_PHONE_SINGLE_SEARCH_IDS"] = json.dumps(SINGLES)
     database = Path(meltano.env["TARGET_DUCKDB_FILEPATH"])
     python = meltano.sys_dir / "utilities" / "dbt-duckdb" / "venv" / "bin" / "python"
 
@@ -147,8 +147,8 @@ def test_duckdb_elt_job_keeps_the_latest_number_per_lead_across_runs(
     meltano("run", "enrow-elt-duckdb")
     assert {r["batch_id"]: r["status"] for r in query(BATCH_QUALITY)}[ONGOING] == "ongoing"
 
-    # Michael Scott searched again in a new batch, his URL written differently, with a
-    # new number: the newer number wins and his older one still counts.
+    # Michael Scott searched again in a new batch under his CRM id, his URL written
+    # differently, with a new number: the newer number wins and his older one still counts.
     fake_api.catalog.add(
         Batch(
             "b-e2e-michael-again",
@@ -159,6 +159,7 @@ def test_duckdb_elt_job_keeps_the_latest_number_per_lead_across_runs(
                     "+15705550000",
                     "US",
                     linkedin_url="HTTPS://www.LinkedIn.com/in/michael-scott/?trk=x",
+                    custom=MICHAEL,
                 )
             ],
         )
@@ -171,14 +172,12 @@ def test_duckdb_elt_job_keeps_the_latest_number_per_lead_across_runs(
         READABLE_DEMO_IDS
     )
     latest = {r["lead_key"]: r for r in query(LATEST_PHONE)}
-    michael = latest.pop("linkedin.com/in/michael-scott")
+    michael = latest.pop(MICHAEL)
     assert michael["phone_number"] == "+15705550000"
     assert michael["batch_id"] == "b-e2e-michael-again"
     assert michael["numbers_found_for_lead"] == 2
     assert list(latest.values()) == [
-        r
-        for r in expected_latest_phone(READABLE_DEMO_IDS, [SINGLE_FOUND, SINGLE_NOT_FOUND])
-        if r["lead_key"] != "linkedin.com/in/michael-scott"
+        r for r in expected_latest_phone(READABLE_DEMO_IDS, SINGLES) if r["lead_key"] != MICHAEL
     ]
     times = {r["batch_id"]: r for r in query(TIMES)}
     # No metadata columns in DuckDB: the build's own clock dates the statuses.

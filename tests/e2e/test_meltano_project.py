@@ -6,8 +6,10 @@ import json
 import typing as t
 
 import jsonschema  # type: ignore[import-untyped]
+import pytest
 
-from tests.conftest import COMPLETED, ONGOING
+from tap_enrow_phone.settings import read_settings
+from tests.conftest import COMPLETED, LEGACY
 
 if t.TYPE_CHECKING:
     from tests.e2e.meltano_project import MeltanoProject
@@ -22,18 +24,57 @@ def test_hourly_schedule_runs_the_postgres_elt_job(meltano: MeltanoProject) -> N
     assert schedule["job"]["tasks"] == ["tap-enrow-phone target-postgres dbt-postgres:build"]
 
 
-def test_batch_ids_reach_the_tap_from_the_environment_as_a_json_array(
+@pytest.mark.parametrize(
+    "written",
+    [COMPLETED, f"{COMPLETED},{LEGACY}", f"{COMPLETED}, {LEGACY}", f'["{COMPLETED}", "{LEGACY}"]'],
+    ids=["one-id", "commas", "commas-and-spaces", "json-array"],
+)
+def test_batch_ids_written_as_users_type_them_reach_the_tap_through_meltano(
+    meltano: MeltanoProject, written: str
+) -> None:
+    meltano.env["TAP_ENROW_PHONE_BATCH_IDS"] = written
+
+    config = json.loads(meltano("invoke", "--dump=config", "tap-enrow-phone").stdout)
+
+    assert config["batch_ids"] == written
+    expected = [COMPLETED] if written == COMPLETED else [COMPLETED, LEGACY]
+    assert read_settings(config).batch_ids == expected
+
+
+def test_fractional_seconds_from_the_environment_reach_a_meltano_run(
     meltano: MeltanoProject,
 ) -> None:
-    meltano.env["TAP_ENROW_PHONE_BATCH_IDS"] = json.dumps([COMPLETED, ONGOING])
-    config = json.loads(meltano("invoke", "--dump=config", "tap-enrow-phone").stdout)
-    assert config["batch_ids"] == [COMPLETED, ONGOING]
+    meltano.env.update(
+        TAP_ENROW_PHONE_BATCH_IDS=f"{COMPLETED},{LEGACY}", TAP_ENROW_PHONE_REQUEST_TIMEOUT="2.5"
+    )
 
-    # Meltano parses array settings as JSON only: a comma-separated list stops it.
-    meltano.env["TAP_ENROW_PHONE_BATCH_IDS"] = f"{COMPLETED},{ONGOING}"
-    refused = meltano("invoke", "--dump=config", "tap-enrow-phone", check=False)
-    assert refused.returncode != 0
-    assert "Failed to parse JSON array from string" in refused.stderr
+    printed = meltano("config", "print", "tap-enrow-phone", "--format=json").stdout
+    assert json.loads(printed)["request_timeout"] == "2.5"
+    out = meltano("invoke", "tap-enrow-phone")
+
+    batches = [json.loads(line) for line in out.stdout.splitlines() if '"RECORD"' in line]
+    assert {m["record"]["id"] for m in batches if m["stream"] == "batches"} == {COMPLETED, LEGACY}
+
+
+def test_the_taps_own_error_reaches_meltano_as_an_error_with_its_fields(
+    meltano: MeltanoProject,
+) -> None:
+    meltano.env.update(TAP_ENROW_PHONE_API_KEY="not-the-key", TAP_ENROW_PHONE_BATCH_IDS=COMPLETED)
+
+    run = meltano("--log-format=json", "run", "tap-enrow-phone", "target-jsonl", check=False)
+
+    assert run.returncode != 0
+    lines = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
+    from_tap = [line for line in lines if line.get("name") == "tap-enrow-phone"]
+    [rejected] = [line for line in from_tap if "rejected the API key" in line["event"]]
+    assert rejected["level"] == "error"
+    assert rejected["plugin_logger"] == "tap-enrow-phone"
+    # The SDK's structured fields arrive as fields, not flattened into the message.
+    metrics = [line["metric_info"] for line in from_tap if line["event"] == "METRIC"]
+    assert {"metric": "record_count", "value": 0} in [
+        {"metric": m["metric"], "value": m["value"]} for m in metrics
+    ]
+    assert "not-the-key" not in run.stderr
 
 
 def test_target_snowflake_accepts_the_project_configuration(meltano: MeltanoProject) -> None:

@@ -81,7 +81,8 @@ CASES: dict[str, tuple[dict[str, t.Any], str]] = {
         {"request_timeout": -0.001},
         "request_timeout must be a number above zero",
     ),
-    "timeout-a-string": ({"request_timeout": "30"}, "request_timeout must be a number"),
+    # Text holding a number is accepted (Meltano passes seconds as text); other text is not.
+    "timeout-a-word": ({"request_timeout": "thirty"}, "request_timeout must be a number"),
     "retry_max_wait-negative": ({"retry_max_wait": -1}, "retry_max_wait must be a number"),
     # Keys that cannot travel in an HTTP header (or are a paste accident): refused
     # without being shown.
