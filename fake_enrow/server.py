@@ -5,8 +5,12 @@ Control endpoints (not part of Enrow) live under `/_fake/`:
   requests in flight now and at most, faults served by kind, and the raw request targets
   (path and query exactly as sent);
 - `POST /_fake/reset`: forget counts, faults and read progress;
-- `POST /_fake/faults`: `{"<id or /account/info>": [fault, ...]}` queues faults, one per
-  request.
+- `POST /_fake/faults`: `{"<id or /account/info or POST /phone/bulk>": [fault, ...]}`
+  queues faults, one per request.
+
+`POST /phone/bulk` creates batches (see `fake_enrow.submissions`); its faults are keyed
+`POST /phone/bulk`, and one with `after_create` is played once the batch exists (an
+answer lost after Enrow created the batch and charged for it).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 from typing_extensions import Self
 
 from fake_enrow.data import DEMO_API_KEY, Catalog
+from fake_enrow.submissions import Submissions
 
 ERROR_MESSAGES = {
     "missing_id": (400, "Missing id in the query params"),
@@ -36,6 +41,7 @@ ERROR_MESSAGES = {
 BULK_PATH = "/phone/bulk"
 SINGLE_PATH = "/phone/single"
 ACCOUNT_PATH = "/account/info"
+SUBMIT_KEY = "POST /phone/bulk"
 
 
 @dataclass
@@ -55,6 +61,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     action: str | None = None
+    # POST /phone/bulk only: create the batch (and charge) first, then play the fault.
+    after_create: bool = False
 
     @classmethod
     def from_dict(cls, raw: dict[str, t.Any]) -> Fault:
@@ -131,6 +139,7 @@ class FakeEnrowServer(ThreadingHTTPServer):
             self.faults_served: Counter[str] = Counter()
             # Request targets as they came on the wire, to check how ids are encoded.
             self.raw_targets: list[str] = []
+            self.submissions = Submissions()
 
     def script(self, batch_id: str, *faults: Fault) -> None:
         """Queue faults for the next requests of one batch, one fault per request."""
@@ -148,6 +157,8 @@ class FakeEnrowServer(ThreadingHTTPServer):
                 "max_in_flight": self.max_in_flight,
                 "faults_served": dict(self.faults_served),
                 "raw_targets": list(self.raw_targets),
+                "submitted_batches": self.submissions.batch_ids(),
+                "submitted_searches": len(self.submissions.searches()),
             }
 
     def start(self) -> FakeEnrowServer:
@@ -300,10 +311,14 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, dict(self.server.catalog.account)
 
     def do_POST(self) -> None:
-        """The control API: reset, and scripted faults."""
+        """`POST /phone/bulk` like Enrow; the control API: reset, and scripted faults."""
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
-        payload = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
+        if parts.path == BULK_PATH:
+            self._submit(raw)
+            return
+        payload = json.loads(raw or b"{}")
         if parts.path == "/_fake/reset":
             self.server.reset()
             self._json(200, {"ok": True})
@@ -313,6 +328,46 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"ok": True})
         else:
             self._json(404, {"message": "Not found"})
+
+    def _submit(self, raw: bytes) -> None:
+        """Create a batch from the searches, unless a scripted fault comes first."""
+        _, fault = self.server.begin_request(SUBMIT_KEY, self.path)
+        if fault is not None and fault.kind == "no fault":
+            fault = None
+        try:
+            time.sleep(self.server.latency)
+            before = fault is not None and not fault.after_create
+            if before and fault is not None:
+                self._play(fault)
+                return
+            if not self._authorised():
+                return
+            try:
+                payload = json.loads(raw) if raw else None
+            except ValueError:
+                self._json(400, {"message": "Invalid JSON input"})
+                return
+            status, answer, batch = self.server.submissions.create(
+                payload, self.server.catalog.account
+            )
+            if batch is not None:
+                self.server.catalog.add(batch)
+            if fault is not None:
+                self._play(fault)
+            else:
+                self._json(status, answer)
+        finally:
+            self.server.end_request()
+
+    def _play(self, fault: Fault) -> None:
+        time.sleep(fault.delay)
+        if fault.action == "reset":
+            self._reset_connection()
+        elif fault.status != 200 or fault.body is not None:
+            self._send(fault.status, fault.body, fault.headers)
+        else:
+            # A delay alone: the client has given up by now; answer nothing.
+            self.close_connection = True
 
     def _authorised(self, *, needs_phone_search: bool = True) -> bool:
         key = self.headers.get("x-api-key")

@@ -1,12 +1,13 @@
-"""Derive the tap's Meltano plugin definition from `--about`, into meltano.yml and hub/.
+"""Derive the plugins' Meltano definitions from their `--about`, into meltano.yml and hub/.
 
-`--about` (the tap's `SETTINGS` plus the SDK's built-in settings and capabilities) is the
-one source of truth; this script is the only code that turns it into Meltano settings.
-Run it after changing a setting:
+For the extractor `tap-enrow-phone` and the loader `target-enrow-phone` alike, `--about`
+(the plugin's `SETTINGS` plus the SDK's built-in settings and capabilities) is the one
+source of truth; this script is the only code that turns it into Meltano settings. Run it
+after changing a setting:
 
     uv run python scripts/sync_plugin_definitions.py
 
-tests/test_plugin_definitions.py fails until both files agree with `--about` again.
+tests/test_plugin_definitions.py fails until every file agrees with `--about` again.
 """
 
 from __future__ import annotations
@@ -16,14 +17,36 @@ import re
 import subprocess
 import sys
 import typing as t
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 MELTANO_YML = REPO / "meltano.yml"
-HUB_YML = REPO / "hub" / "tap-enrow-phone.yml"
-TAP = Path(sys.executable).with_name("tap-enrow-phone")
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A plugin this repository ships: where meltano.yml lists it, and its Hub file."""
+
+    kind: str
+    name: str
+
+    @property
+    def hub_file(self) -> Path:
+        """Its definition in Meltano Hub's format."""
+        return REPO / "hub" / f"{self.name}.yml"
+
+    @property
+    def executable(self) -> Path:
+        """Its console script, installed beside this Python."""
+        return Path(sys.executable).with_name(self.name)
+
+
+TAP = Plugin("extractors", "tap-enrow-phone")
+TARGET = Plugin("loaders", "target-enrow-phone")
+PLUGINS = (TAP, TARGET)
 # Meltano's kind for a setting of one JSON type. A setting that also accepts text
 # (seconds, id lists) is `string`: Meltano passes text through untouched, and the tap
 # reads it. A plain `number` has no kind that Meltano 4.4 handles (`integer` refuses
@@ -41,17 +64,20 @@ _RANGE_WORDS = {
     "maximum": "at most",
     "exclusiveMaximum": "below",
 }
-# The extractor's blocks in meltano.yml that are derived, up to the next key.
+# A plugin's blocks in meltano.yml that are derived, up to the next key.
 _BLOCK = (
-    r"(\n    - name: tap-enrow-phone\n(?:      .*\n)*?      {key}:\n)"
+    r"(\n    - name: {name}\n(?:      .*\n)*?      {key}:\n)"
     r"((?:        .*\n|\n)*?)(      \w)"
 )
 
 
-def about() -> dict[str, t.Any]:
-    """The tap's `--about`, as the Hub's tooling reads it."""
+def about(plugin: Plugin = TAP) -> dict[str, t.Any]:
+    """The plugin's `--about`, as the Hub's tooling reads it."""
     out = subprocess.run(  # noqa: S603 - our own executable, fixed arguments
-        [str(TAP), "--about", "--format=json"], capture_output=True, text=True, check=True
+        [str(plugin.executable), "--about", "--format=json"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return t.cast("dict[str, t.Any]", json.loads(out))
 
@@ -80,8 +106,8 @@ def described(schema: dict[str, t.Any]) -> str:
 def settings(about: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     """One Meltano setting per `--about` setting, the SDK's built-ins included.
 
-    Meltano passes a tap only the settings its definition declares, so every setting
-    the tap accepts is declared, in `--about`'s order.
+    Meltano passes a plugin only the settings its definition declares, so every setting
+    the plugin accepts is declared, in `--about`'s order.
     """
     entries = []
     for name, schema in about["settings"]["properties"].items():
@@ -105,7 +131,8 @@ def derived(about: dict[str, t.Any]) -> dict[str, t.Any]:
     return {
         "capabilities": sorted(about["capabilities"]),
         "settings": settings(about),
-        # A run needs the key and ids from at least one of the id settings.
+        # A run needs the key, and the tap ids from at least one of its id settings (the
+        # target the ids file it hands them on through).
         "settings_group_validation": [
             ["api_key", name] for name in names if name.endswith(("_ids", "_ids_file"))
         ],
@@ -113,14 +140,14 @@ def derived(about: dict[str, t.Any]) -> dict[str, t.Any]:
     }
 
 
-def write_hub(plugin: dict[str, t.Any]) -> None:
+def write_hub(plugin: Plugin, definition: dict[str, t.Any]) -> None:
     """The Hub file: its hand-written metadata, the derived keys, keys sorted (its lint)."""
-    text = HUB_YML.read_text()
+    text = plugin.hub_file.read_text()
     header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
-    hub = {**yaml.safe_load(text), **plugin}
+    hub = {**yaml.safe_load(text), **definition}
     # Sorted as the Hub's own formatter (hub-utils yaml_lint.py) sorts them.
     hub["settings"] = [dict(sorted(s.items())) for s in sorted(hub["settings"], key=_name)]
-    HUB_YML.write_text(header + yaml.safe_dump(hub, sort_keys=True, width=100))
+    plugin.hub_file.write_text(header + yaml.safe_dump(hub, sort_keys=True, width=100))
 
 
 def _escaped(replacement: str) -> str:
@@ -131,24 +158,25 @@ def _name(setting: dict[str, t.Any]) -> str:
     return str(setting["name"])
 
 
-def write_meltano_yml(plugin: dict[str, t.Any]) -> None:
-    """The extractor's capabilities and settings blocks in meltano.yml, in place."""
+def write_meltano_yml(plugin: Plugin, definition: dict[str, t.Any]) -> None:
+    """The plugin's capabilities and settings blocks in meltano.yml, in place."""
     text = MELTANO_YML.read_text()
     for key in ("capabilities", "settings"):
-        dumped = yaml.safe_dump(plugin[key], sort_keys=False, width=110)
+        dumped = yaml.safe_dump(definition[key], sort_keys=False, width=110)
         block = "".join(f"        {line}\n" for line in dumped.splitlines())
-        pattern = re.compile(_BLOCK.format(key=key))
+        pattern = re.compile(_BLOCK.format(name=re.escape(plugin.name), key=key))
         text, found = pattern.subn(rf"\g<1>{_escaped(block)}\g<3>", text, count=1)
         if not found:
-            raise SystemExit(f"meltano.yml: the extractor's {key} block was not found")
+            raise SystemExit(f"meltano.yml: the {plugin.name} {key} block was not found")
     MELTANO_YML.write_text(text)
 
 
 def main() -> None:
-    """Rewrite both files in place."""
-    plugin = derived(about())
-    write_meltano_yml(plugin)
-    write_hub(plugin)
+    """Rewrite meltano.yml and the Hub files in place."""
+    for plugin in PLUGINS:
+        definition = derived(about(plugin))
+        write_meltano_yml(plugin, definition)
+        write_hub(plugin, definition)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ from tap_enrow_phone.errors import (
     MalformedBatchError,
     RetriesExhaustedError,
     SingleSearchError,
+    SubmissionRefusedError,
+    SubmissionUncertainError,
     UnknownBatchError,
     UnknownSingleSearchError,
 )
@@ -207,6 +209,71 @@ class EnrowClient:
                 "Check the api_url setting."
             ) from None
 
+    def post_bulk_search(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Send one `POST /phone/bulk` (this spends credits); the decoded 201 answer.
+
+        Its policy differs from the reads': only a 429, answered before anything was
+        created, is retried (after its Retry-After). A timeout, a reset or a 5xx after
+        sending may have created a batch, and the API has no idempotency key, so it
+        raises `SubmissionUncertainError` and is never sent again. Other refusals
+        raise `SubmissionRefusedError` or `FatalApiError`: nothing was created.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            answer = self._post_bulk_once(body)
+            if isinstance(answer, dict):
+                return answer
+            if attempt > self._retry.max_retries:
+                raise SubmissionRefusedError(
+                    f"Bulk search: still rate limited (HTTP 429) after {attempt} attempts; "
+                    "nothing was created. Run again later."
+                )
+            wait = self._retry.wait_before_retry(attempt, answer)
+            LOGGER.warning(
+                "Bulk search: rate limited (HTTP 429), nothing created; retry %d of %d in %.1f s",
+                attempt,
+                self._retry.max_retries,
+                wait,
+            )
+            self._sleep(wait)
+
+    def _post_bulk_once(self, body: dict[str, t.Any]) -> dict[str, t.Any] | float | None:
+        """The 201 document, or the Retry-After (None when absent) of a 429."""
+        if self._fatal is not None:
+            raise self._fatal
+        with self._lock:
+            self.requests_sent += 1
+        try:
+            response = self._session.post(
+                self._api_url + BULK_RESULTS_PATH,
+                data=msgspec.json.encode(body),
+                headers={"Content-Type": "application/json"},
+                timeout=self._timeout,
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError:
+            raise FatalApiError(
+                "The TLS certificate of api_url could not be verified; nothing was sent. "
+                "Check the api_url setting."
+            ) from None
+        except (requests.exceptions.ConnectTimeout, requests.exceptions.ConnectionError) as exc:
+            if isinstance(exc, requests.exceptions.ConnectTimeout) or _never_connected(exc):
+                raise SubmissionRefusedError(
+                    "Bulk search: could not connect to api_url; nothing was sent. Check "
+                    "api_url and the network."
+                ) from None
+            raise SubmissionUncertainError(f"a network error, {type(exc).__name__}") from None
+        except requests.Timeout:
+            raise SubmissionUncertainError(f"no answer within {self._timeout:g} s") from None
+        except requests.RequestException as exc:
+            raise SubmissionUncertainError(f"a network error, {type(exc).__name__}") from None
+        answer = _submission_answer(response)
+        if isinstance(answer, FatalApiError):
+            self._fatal = answer
+            raise answer
+        return answer
+
     def _get_json(
         self,
         path: str,
@@ -380,6 +447,60 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
+
+
+# What a refused POST /phone/bulk means, from the API's fixed messages (never shown
+# as sent: only these texts are).
+_SUBMISSION_REFUSALS = (
+    ("invalid linkedin_url", "a linkedin_url was refused as invalid"),
+    ("mandatory property", "a search lacks a mandatory property"),
+    ("at least 1", "the batch held no search"),
+    ("missing payload", "the request body was missing"),
+    ("invalid json", "the request body was not valid JSON"),
+)
+
+
+def _submission_answer(
+    response: requests.Response,
+) -> dict[str, t.Any] | float | FatalApiError | None:
+    """Classify a POST /phone/bulk answer; a FatalApiError is returned to be raised."""
+    status = response.status_code
+    if status == HTTPStatus.TOO_MANY_REQUESTS:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        response.close()
+        return retry_after
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        response.close()
+        raise SubmissionUncertainError(f"HTTP {status}")
+    if status >= HTTPStatus.BAD_REQUEST:
+        lowered = _error_message(response).lower()
+        if status in FATAL_STATUSES:
+            return FatalApiError(_fatal_text(status, lowered))
+        reason = next((text for key, text in _SUBMISSION_REFUSALS if key in lowered), None)
+        if reason is None and "search" in lowered and "too many" in lowered:
+            reason = "the batch held more searches than the API accepts"
+        raise SubmissionRefusedError(
+            f"Enrow refused the bulk search (HTTP {status}: {reason or 'bad request'}); "
+            "nothing was created. Check batch_size and the leads' columns."
+        )
+    if status >= HTTPStatus.MULTIPLE_CHOICES or status < HTTPStatus.OK:
+        response.close()
+        raise SubmissionUncertainError(f"HTTP {status}, not the documented 201")
+    try:
+        document = msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
+        raise SubmissionUncertainError(f"HTTP {status} with a body that is not JSON") from None
+    batch_id = document.get("id") if isinstance(document, dict) else None
+    if not isinstance(batch_id, str) or not batch_id.strip():
+        raise SubmissionUncertainError(f"HTTP {status} without a batch id")
+    return t.cast("dict[str, t.Any]", document)
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    """Whether the connection failed before any byte of the request was sent."""
+    reason = exc.args[0] if exc.args else None
+    inner = getattr(reason, "reason", reason)
+    return type(inner).__name__ in {"NewConnectionError", "NameResolutionError"}
 
 
 __all__ = ["EnrowClient", "RetryPolicy", "parse_retry_after"]

@@ -7,7 +7,14 @@ number, because they end up in logs that are shipped and kept.
 
 from __future__ import annotations
 
+import sys
+import typing as t
+
 from singer_sdk.exceptions import ConfigValidationError
+
+if t.TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable
 
 
 class EnrowTapError(Exception):
@@ -76,3 +83,31 @@ class SingleSearchError(BatchError):
 
 class UnknownSingleSearchError(SingleSearchError):
     """The API kept answering 500 for the id, which is how it answers an unknown one."""
+
+
+class SubmissionRefusedError(FatalApiError):
+    """The API refused a `POST /phone/bulk` outright: no batch was created, nothing spent."""
+
+
+class SubmissionUncertainError(FatalApiError):
+    """A `POST /phone/bulk` may or may not have created a batch (timeout, reset, 5xx).
+
+    There is no idempotency key and no endpoint listing batches, so it is never retried.
+    """
+
+    def __init__(self, what: str) -> None:
+        """`what` says how the answer was lost, e.g. "no answer within 30 s"."""
+        super().__init__(f"the bulk search request got no clear answer ({what})")
+        self.what = what
+
+
+def explained_in_one_line(logger: logging.Logger, run: Callable[[], None]) -> None:
+    """Run a command; one of our errors ends it with its one line and exit code 1.
+
+    A traceback would only bury that line, which already says what to do.
+    """
+    try:
+        run()
+    except EnrowTapError as exc:
+        logger.error("%s", exc)  # noqa: TRY400
+        sys.exit(1)

@@ -535,6 +535,25 @@ def check_numbers(config: Mapping[str, t.Any]) -> None:
         raise ConfigError(f"{name} must be {allowed.describe()}; {got}.")
 
 
+def check_number(
+    config: Mapping[str, t.Any], name: str, *, whole: bool, allow_zero: bool = False
+) -> None:
+    """A number setting with no declared range (the target's): above zero, or 0 or more."""
+    value = config.get(name)
+    if value is None:
+        return
+    number = _as_number(value, whole=whole)
+    valid = number is not None and number.is_finite()
+    if valid and number is not None:
+        if whole:
+            valid = number == number.to_integral_value()
+        valid = valid and (number >= 0 if allow_zero else number > 0)
+    if not valid:
+        what = "a whole number" if whole else "a number"
+        bound = "0 or more" if allow_zero else "above zero"
+        raise ConfigError(f"{name} must be {what} {bound}; got {value!r}.")
+
+
 def _as_number(value: object, *, whole: bool) -> Decimal | None:
     """The value as a Decimal, or None when it is no number.
 

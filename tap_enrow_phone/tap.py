@@ -12,7 +12,12 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_enrow_phone.documents import parse_account_document
-from tap_enrow_phone.errors import ConfigError, EnrowTapError, OutputClosedError
+from tap_enrow_phone.errors import (
+    ConfigError,
+    EnrowTapError,
+    OutputClosedError,
+    explained_in_one_line,
+)
 from tap_enrow_phone.output import (
     EXIT_OUTPUT_CLOSED,
     BufferedSingerWriter,
@@ -145,18 +150,16 @@ class TapEnrowPhone(Tap):
     @classmethod
     @override
     def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        # The tap's own errors are explained in one line; a traceback would only
-        # bury that line.
-        try:
-            super().invoke(*args, **kwargs)
-        except OutputClosedError:
-            # As Unix tools do when their reader goes (`| head`): stop at once, quietly.
-            silence_closed_stdout()
-            cls.logger.warning("The reader of the tap's output closed it; the run stopped.")
-            sys.exit(EXIT_OUTPUT_CLOSED)
-        except EnrowTapError as exc:
-            cls.logger.error("%s", exc)  # noqa: TRY400
-            sys.exit(1)
+        def run() -> None:
+            try:
+                super(TapEnrowPhone, cls).invoke(*args, **kwargs)
+            except OutputClosedError:
+                # As Unix tools do when their reader goes (`| head`): stop at once, quietly.
+                silence_closed_stdout()
+                cls.logger.warning("The reader of the tap's output closed it; the run stopped.")
+                sys.exit(EXIT_OUTPUT_CLOSED)
+
+        explained_in_one_line(cls.logger, run)
 
 
 def _drop_generic_line_for_explained_errors(record: logging.LogRecord) -> bool:

@@ -1,9 +1,11 @@
-"""meltano.yml and the Hub definition declare exactly what the tap's `--about` reports.
+"""meltano.yml and the Hub definitions declare exactly what each plugin's `--about` reports.
 
 A Hub reviewer compares a definition with `--about`: the same capabilities, and every
-setting the tap accepts with a Meltano kind that carries its values. The SDK's built-in
+setting the plugin accepts with a Meltano kind that carries its values. The SDK's built-in
 settings (stream maps, flattening, batch_config, faker_config) are declared too, on
-purpose: Meltano passes a tap only the settings its definition declares.
+purpose: Meltano passes a plugin only the settings its definition declares. Both plugins
+this repository ships, the extractor tap-enrow-phone and the loader target-enrow-phone,
+are held to it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,17 @@ import typing as t
 import pytest
 import yaml
 
-from scripts.sync_plugin_definitions import derived, described, meltano_kind
+from scripts.sync_plugin_definitions import (
+    PLUGINS,
+    TAP,
+    Plugin,
+    about,
+    derived,
+    described,
+    meltano_kind,
+)
 from tests.helpers import REPO, TAP_EXECUTABLE
 
-HUB_DEFINITION = REPO / "hub" / "tap-enrow-phone.yml"
 # Kinds Meltano 4.4 reads from the environment without losing or refusing a value the
 # tap accepts; `decimal` crashes writing the tap's config, `integer` refuses "2.5".
 SAFE_KIND_OF_TYPES = {
@@ -31,50 +40,51 @@ SAFE_KIND_OF_TYPES = {
 }
 
 
-def _about() -> dict[str, t.Any]:
-    about = subprocess.run(  # noqa: S603
-        [TAP_EXECUTABLE, "--about", "--format=json"], capture_output=True, text=True, check=True
-    ).stdout
-    return t.cast("dict[str, t.Any]", json.loads(about))
-
-
-def _meltano_extractor() -> dict[str, t.Any]:
+def _in_meltano_yml(plugin: Plugin) -> dict[str, t.Any]:
     project = yaml.safe_load((REPO / "meltano.yml").read_text())
     return t.cast(
         "dict[str, t.Any]",
-        next(p for p in project["plugins"]["extractors"] if p["name"] == "tap-enrow-phone"),
+        next(p for p in project["plugins"][plugin.kind] if p["name"] == plugin.name),
     )
 
 
-def _hub_extractor() -> dict[str, t.Any]:
-    return t.cast("dict[str, t.Any]", yaml.safe_load(HUB_DEFINITION.read_text()))
+def _in_hub(plugin: Plugin) -> dict[str, t.Any]:
+    return t.cast("dict[str, t.Any]", yaml.safe_load(plugin.hub_file.read_text()))
+
+
+_ABOUT: dict[str, dict[str, t.Any]] = {}
+
+
+def _about(plugin: Plugin) -> dict[str, t.Any]:
+    if plugin.name not in _ABOUT:
+        _ABOUT[plugin.name] = about(plugin)
+    return _ABOUT[plugin.name]
 
 
 definitions = pytest.mark.parametrize(
-    "definition", [_meltano_extractor, _hub_extractor], ids=["meltano", "hub"]
+    ("plugin", "definition"),
+    [(plugin, where) for plugin in PLUGINS for where in (_in_meltano_yml, _in_hub)],
+    ids=[f"{plugin.name}-{where}" for plugin in PLUGINS for where in ("meltano", "hub")],
 )
-
-
-@pytest.fixture(scope="module")
-def about() -> dict[str, t.Any]:
-    return _about()
 
 
 @definitions
 def test_definition_declares_the_capabilities_about_reports(
-    definition: t.Callable[[], dict[str, t.Any]], about: dict[str, t.Any]
+    plugin: Plugin, definition: t.Callable[[Plugin], dict[str, t.Any]]
 ) -> None:
-    assert sorted(definition()["capabilities"]) == sorted(about["capabilities"])
-    assert "structured-logging" in about["capabilities"]
+    reported = _about(plugin)["capabilities"]
+    assert sorted(definition(plugin)["capabilities"]) == sorted(reported)
+    assert "structured-logging" in reported
 
 
 @definitions
 def test_definition_declares_every_setting_about_reports_and_no_other(
-    definition: t.Callable[[], dict[str, t.Any]], about: dict[str, t.Any]
+    plugin: Plugin, definition: t.Callable[[Plugin], dict[str, t.Any]]
 ) -> None:
-    declared = {s["name"]: s for s in definition()["settings"]}
-    assert set(declared) == set(about["settings"]["properties"])
-    for name, schema in about["settings"]["properties"].items():
+    declared = {s["name"]: s for s in definition(plugin)["settings"]}
+    properties = _about(plugin)["settings"]["properties"]
+    assert set(declared) == set(properties)
+    for name, schema in properties.items():
         setting = declared[name]
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         expected = SAFE_KIND_OF_TYPES[tuple(sorted(set(types) - {"null"}))]
@@ -87,12 +97,11 @@ def test_definition_declares_every_setting_about_reports_and_no_other(
 
 @definitions
 def test_definition_is_what_the_sync_script_derives_from_about(
-    definition: t.Callable[[], dict[str, t.Any]], about: dict[str, t.Any]
+    plugin: Plugin, definition: t.Callable[[Plugin], dict[str, t.Any]]
 ) -> None:
     # Fails when a setting changed and scripts/sync_plugin_definitions.py was not run.
-    plugin = definition()
-    expected = derived(about)
-    by_name = {s["name"]: s for s in plugin["settings"]}
+    expected = derived(_about(plugin))
+    by_name = {s["name"]: s for s in definition(plugin)["settings"]}
     assert by_name == {s["name"]: s for s in expected["settings"]}
 
 
@@ -108,12 +117,17 @@ def test_a_plain_number_setting_is_refused_as_meltano_cannot_carry_it() -> None:
         meltano_kind("request_timeout", {"type": ["number", "null"]})
 
 
-def test_hub_definition_carries_what_only_the_hub_reads(about: dict[str, t.Any]) -> None:
-    hub = _hub_extractor()
-    assert hub["supported_python_versions"] == about["supported_python_versions"]
-    assert hub["settings_group_validation"] == derived(about)["settings_group_validation"]
-    assert hub["select"] == _meltano_extractor()["select"]
-    assert hub["namespace"] == _meltano_extractor()["namespace"] == "tap_enrow_phone"
+@pytest.mark.parametrize("plugin", PLUGINS, ids=[plugin.name for plugin in PLUGINS])
+def test_hub_definition_carries_what_only_the_hub_reads(plugin: Plugin) -> None:
+    hub, reported = _in_hub(plugin), _about(plugin)
+    assert hub["supported_python_versions"] == reported["supported_python_versions"]
+    assert hub["settings_group_validation"] == derived(reported)["settings_group_validation"]
+    assert hub["namespace"] == _in_meltano_yml(plugin)["namespace"]
+    assert hub["executable"] == _in_meltano_yml(plugin)["executable"] == plugin.name
+
+
+def test_the_tap_hub_definition_selects_what_meltano_yml_selects() -> None:
+    assert _in_hub(TAP)["select"] == _in_meltano_yml(TAP)["select"]
 
 
 def test_select_takes_every_stream_the_tap_discovers() -> None:
@@ -121,7 +135,7 @@ def test_select_takes_every_stream_the_tap_discovers() -> None:
         [TAP_EXECUTABLE, "--discover"], capture_output=True, text=True, check=True
     ).stdout
     streams = sorted(s["tap_stream_id"] for s in json.loads(catalog)["streams"])
-    assert _meltano_extractor()["select"] == [f"{name}.*" for name in streams]
+    assert _in_meltano_yml(TAP)["select"] == [f"{name}.*" for name in streams]
 
 
 def test_every_meltano_plugin_installs_without_the_hub() -> None:
@@ -134,7 +148,11 @@ def test_every_meltano_plugin_installs_without_the_hub() -> None:
         "target-duckdb",
         "target-jsonl",
     }
+    names = {p["name"] for p in plugins}
     for plugin in plugins:
+        if plugin.get("inherit_from"):  # installed as the plugin it inherits from
+            assert plugin["inherit_from"] in names, plugin["name"]
+            continue
         assert plugin.get("namespace"), plugin["name"]
         assert plugin.get("pip_url"), plugin["name"]
     duckdb = next(p for p in plugins if p["name"] == "target-duckdb")

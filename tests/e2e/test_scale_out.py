@@ -24,7 +24,10 @@ def scale_out_project(root: Path) -> None:
     """Write meltano.yml with the commented example switched on, the tap from this repo."""
     text = (REPO / "meltano.yml").read_text()
     start = text.index(EXAMPLE_START)
-    end = text.index("  loaders:", start)
+    # The example is the run of comment lines that starts there.
+    end = start
+    while text.startswith("    #", end):
+        end = text.index("\n", end) + 1
     example = [
         "    " + line.removeprefix("    # ")
         for line in text[start:end].splitlines()

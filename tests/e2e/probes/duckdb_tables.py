@@ -26,8 +26,8 @@ def main(database: str, schema: str, column: str) -> None:
             types.setdefault(table, {})[name] = data_type
         for table, table_types in types.items():
             relation = f'"{schema}"."{table}"'
-            (rows,) = conn.execute(f"SELECT count(*) FROM {relation}").fetchone()  # noqa: S608
-            tables[table] = {"types": table_types, "rows": rows}
+            counted = conn.execute(f"SELECT count(*) FROM {relation}").fetchone()  # noqa: S608
+            tables[table] = {"types": table_types, "rows": counted[0] if counted else 0}
             if column in table_types:
                 values = conn.execute(f'SELECT "{column}" FROM {relation}').fetchall()  # noqa: S608
                 tables[table]["values"] = [value for (value,) in values]

@@ -1,0 +1,1 @@
+"""target-enrow-phone: turns leads into Enrow bulk phone searches for tap-enrow-phone."""
