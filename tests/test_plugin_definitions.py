@@ -90,7 +90,7 @@ def test_definition_declares_every_setting_about_reports_and_no_other(
         expected = SAFE_KIND_OF_TYPES[tuple(sorted(set(types) - {"null"}))]
         assert setting["kind"] == ("password" if schema.get("secret") else expected), name
         assert bool(setting.get("sensitive")) == bool(schema.get("secret")), name
-        assert setting["label"] == schema["title"], name
+        assert setting["label"] == schema.get("title", name), name
         assert setting["description"].startswith(schema["description"]), name
         assert setting.get("value") == schema.get("default"), name
 
