@@ -15,6 +15,7 @@ answer lost after Enrow created the batch and charged for it).
 
 from __future__ import annotations
 
+import email.utils
 import json
 import socket
 import threading
@@ -84,7 +85,12 @@ class Fault:
             kind += " with an HTML body"
         retry_after = self.headers.get("Retry-After", "")
         if retry_after:
-            form = "seconds" if retry_after.strip().isdigit() else "HTTP-date"
+            if retry_after.strip().isdigit():
+                form = "seconds"
+            elif email.utils.parsedate_tz(retry_after):
+                form = "HTTP-date"
+            else:
+                form = f"{retry_after.strip()!r}: not seconds or a date"
             kind += f" with Retry-After ({form})"
         return kind
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import random
 import threading
 import time
@@ -18,12 +19,13 @@ from http import HTTPStatus
 
 import msgspec
 import requests
-from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NameResolutionError
 
 from tap_enrow_phone.errors import (
     BatchError,
     EnrowTapError,
     FatalApiError,
+    MalformedBatchError,
     RetriesExhaustedError,
     SingleSearchError,
     SubmissionRefusedError,
@@ -31,6 +33,7 @@ from tap_enrow_phone.errors import (
     UnknownBatchError,
     UnknownSingleSearchError,
 )
+from tap_enrow_phone.transport import OriginBoundSession, RedirectRefusedError
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,6 +49,7 @@ RETRIED_STATUSES = frozenset(
     {HTTPStatus.TOO_MANY_REQUESTS, 500, 502, 503, 504, 520, 521, 522, 523, 524}
 )
 FATAL_STATUSES = frozenset({401, 402, 403, 422})
+_TOO_DEEP = "it nests deeper than any answer of the API does"
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,23 @@ class _TransientError(Exception):
     """A fault worth retrying; carries what the log line and the final error show."""
 
     def __init__(
-        self, what: str, retry_after: float | None = None, status: int | None = None
+        self,
+        what: str,
+        retry_after: float | None = None,
+        status: int | None = None,
+        *,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(what)
         self.what = what
         self.retry_after = retry_after
         self.status = status
+        # No server listens at api_url's host, or the name does not resolve.
+        self.unreachable = unreachable
+
+
+class _UnreadableAnswerError(Exception):
+    """A 200 whose JSON nests deeper than any decoder (or record) can follow."""
 
 
 class EnrowClient:
@@ -96,16 +111,11 @@ class EnrowClient:
         self._timeout = timeout
         self._retry = retry_policy
         self._sleep = sleep
-        self._session = requests.Session()
-        # Certificate verification stays on; never let REQUESTS_CA_BUNDLE-less envs
-        # or a stray `verify=False` slip in.
-        self._session.verify = True
+        # The session keeps the key at api_url's origin and bounds each whole answer.
+        self._session = OriginBoundSession(self._api_url, timeout=timeout, pool_size=pool_size)
         self._session.headers.update(
             {"x-api-key": api_key, "Accept": "application/json", "User-Agent": user_agent}
         )
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
         # Once the key is rejected, requests still queued must not be sent.
         self._fatal: FatalApiError | None = None
         self._lock = threading.Lock()
@@ -131,9 +141,12 @@ class EnrowClient:
                 "a bulk phone search id as returned by POST /phone/bulk.",
             )
 
-        return self._get_json(
-            BULK_RESULTS_PATH, {"id": batch_id}, label=f"Batch {batch_id!r}", refused=refused
-        )
+        try:
+            return self._get_json(
+                BULK_RESULTS_PATH, {"id": batch_id}, label=f"Batch {batch_id!r}", refused=refused
+            )
+        except _UnreadableAnswerError:
+            raise MalformedBatchError.unexpected_document(batch_id, _TOO_DEEP) from None
 
     def get_single_result(self, search_id: str) -> object:
         """The decoded `GET /phone/single?id=` document (200 result or 202 ongoing).
@@ -158,16 +171,23 @@ class EnrowClient:
                 label=f"Single search {search_id!r}",
                 refused=refused,
             )
+        except _UnreadableAnswerError:
+            raise SingleSearchError.unexpected_document(search_id, _TOO_DEEP) from None
         except _PersistentServerError as exc:
             raise UnknownSingleSearchError(
                 search_id,
-                f"the API answered HTTP 500 to all {exc.attempts} attempts, which is "
+                f"the API answered HTTP 500 to {'all ' * (exc.attempts > 1)}"
+                f"{_attempts(exc.attempts)}, which is "
                 "how Enrow answers an unknown id. Check the id (as returned by POST "
                 "/phone/single), or remove it from single_search_ids.",
             ) from None
 
-    def get_account_info(self) -> object:
-        """The decoded `GET /account/info` document (free: it costs no credits)."""
+    def get_account_info(self, *, fail_fast: bool = False) -> object:
+        """The decoded `GET /account/info` document (free: it costs no credits).
+
+        With `fail_fast` (a connection test), an api_url nobody answers at is reported
+        at once instead of being retried like a passing fault.
+        """
 
         def refused(status: int, _lowered_message: str) -> FatalApiError:
             return FatalApiError(
@@ -175,7 +195,19 @@ class EnrowClient:
                 "the api_url setting."
             )
 
-        return self._get_json(ACCOUNT_INFO_PATH, {}, label="Account info", refused=refused)
+        try:
+            return self._get_json(
+                ACCOUNT_INFO_PATH,
+                {},
+                label="Account info",
+                refused=refused,
+                retry_unreachable=not fail_fast,
+            )
+        except _UnreadableAnswerError:
+            raise FatalApiError(
+                f"Account info: the API answered with an unexpected document: {_TOO_DEEP}. "
+                "Check the api_url setting."
+            ) from None
 
     def post_bulk_search(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
         """Send one `POST /phone/bulk` (this spends credits); the decoded 201 answer.
@@ -249,6 +281,7 @@ class EnrowClient:
         *,
         label: str,
         refused: Callable[[int, str], EnrowTapError],
+        retry_unreachable: bool = True,
     ) -> object:
         """GET one document, retrying transient faults; `refused` maps other 4xx."""
         url = self._api_url + path
@@ -260,6 +293,11 @@ class EnrowClient:
             try:
                 return self._attempt(url, params, refused)
             except _TransientError as fault:
+                if fault.unreachable and not retry_unreachable:
+                    raise FatalApiError(
+                        f"{label}: {fault.what}. Check the api_url setting (leave it "
+                        "unset for Enrow's own API)."
+                    ) from None
                 if attempt > self._retry.max_retries:
                     if fault.status == HTTPStatus.INTERNAL_SERVER_ERROR:
                         raise _PersistentServerError(label, attempt, fault.what) from None
@@ -278,20 +316,7 @@ class EnrowClient:
     def _attempt(
         self, url: str, params: dict[str, str], refused: Callable[[int, str], EnrowTapError]
     ) -> object:
-        with self._lock:
-            self.requests_sent += 1
-        try:
-            response = self._session.get(url, params=params, timeout=self._timeout)
-        except requests.exceptions.SSLError:
-            raise FatalApiError(
-                "The TLS certificate of api_url could not be verified. Check the "
-                "api_url setting; certificate verification is never turned off."
-            ) from None
-        except requests.Timeout:
-            raise _TransientError(f"no answer within {self._timeout:g} s") from None
-        except requests.RequestException as exc:
-            # Resets, refused connections and bodies cut short in transit.
-            raise _TransientError(f"a network error ({type(exc).__name__})") from None
+        response = self._send(url, params)
         status = response.status_code
         if status in RETRIED_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -306,10 +331,42 @@ class EnrowClient:
             raise refused(status, lowered)
         try:
             return msgspec.json.decode(response.content)
+        except RecursionError:
+            # The same answer would come again: a broken document, not a network fault.
+            raise _UnreadableAnswerError from None
         except msgspec.DecodeError:
             # A 200 whose JSON does not parse was cut short in transit (or mangled by a
             # proxy): worth another attempt, like any network fault.
             raise _TransientError(f"HTTP {status} with a body that is not JSON") from None
+
+    def _send(self, url: str, params: dict[str, str]) -> requests.Response:
+        """One GET; faults of the exchange become the tap's errors or `_TransientError`."""
+        with self._lock:
+            self.requests_sent += 1
+        try:
+            return self._session.get(url, params=params)
+        except requests.exceptions.SSLError:
+            raise FatalApiError(
+                "The TLS certificate of api_url could not be verified. Check the "
+                "api_url setting; certificate verification is never turned off."
+            ) from None
+        except RedirectRefusedError as exc:
+            # Following it would send the key along; the API has moved, or something
+            # between the tap and the API is answering in its name.
+            fatal = FatalApiError(
+                f"The API answered with a redirect (HTTP {exc.status}) to {exc.target}; "
+                "redirects are never followed, so the API key stays with api_url. "
+                "Check the api_url setting."
+            )
+            self._fatal = fatal
+            raise fatal from None
+        except requests.Timeout:
+            raise _TransientError(f"no complete answer within {self._timeout:g} s") from None
+        except requests.ConnectionError as exc:
+            raise _connection_fault(exc) from None
+        except requests.RequestException as exc:
+            # Resets and bodies cut short in transit.
+            raise _TransientError(f"a network error ({type(exc).__name__})") from None
 
 
 class _PersistentServerError(RetriesExhaustedError):
@@ -320,12 +377,27 @@ class _PersistentServerError(RetriesExhaustedError):
         self.attempts = attempts
 
 
+def _connection_fault(exc: requests.ConnectionError) -> _TransientError:
+    """A failed connection, telling "nobody there" apart from a connection lost."""
+    reason = exc.args[0].reason if exc.args and isinstance(exc.args[0], MaxRetryError) else None
+    if isinstance(reason, NameResolutionError):
+        return _TransientError("the host name of api_url does not resolve", unreachable=True)
+    if reason is not None and isinstance(reason.__cause__, ConnectionRefusedError):
+        return _TransientError("the connection to api_url was refused", unreachable=True)
+    # Resets, and bodies cut short in transit.
+    return _TransientError(f"a network error ({type(exc).__name__})")
+
+
 def _exhausted(label: str, attempts: int, what: str) -> RetriesExhaustedError:
     return RetriesExhaustedError(
-        f"{label}: gave up after {attempts} attempts; the last one failed with "
+        f"{label}: gave up after {_attempts(attempts)}; the last one failed with "
         f"{what}. The Enrow API may be down: run again later, or raise the "
         "max_retries or request_timeout setting."
     )
+
+
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
 
 
 def _fatal_text(status: int, lowered_message: str) -> str:
@@ -363,12 +435,16 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # "nan", "inf" and "1e999" parse as floats but are no wait at all: ignored, so
+        # the usual backoff applies.
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
 

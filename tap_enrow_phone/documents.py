@@ -27,6 +27,9 @@ KNOWN_STATUSES = TERMINAL_STATUSES | {"ongoing"}
 QUALIFICATIONS = frozenset({"found", "not_found"})
 SINGLE_QUALIFICATIONS = QUALIFICATIONS | {"ongoing"}
 STAT_FIELDS = ("requested", "finished", "found", "credits_cost", "credits_to_refund")
+# How deep a free-form value (`custom`, `params`) may nest. Real ones are flat; a deeper
+# one would reach the record encoder and the target, whose recursion has limits too.
+MAX_NESTING = 32
 
 
 @dataclass
@@ -41,6 +44,9 @@ class BatchDocument:
     # Result items that could not be read: the well-formed ones are still emitted, but the
     # batch is not marked done, so the next run reads it again and nothing is lost.
     rejected_results: int = 0
+    # Result items whose index an earlier item of the same answer already had: a target
+    # keeps one row per (batch_id, index), so these overwrite rows without a word.
+    repeated_indexes: int = 0
 
     @property
     def is_terminal(self) -> bool:
@@ -78,6 +84,7 @@ def parse_batch_document(batch_id: str, document: object) -> BatchDocument:
             doc.results.append(_result_record(batch_id, item))
         except _UnreadableItemError:  # noqa: PERF203 - zero-cost try since 3.11
             doc.rejected_results += 1
+    doc.repeated_indexes = len(doc.results) - len({record["index"] for record in doc.results})
     return doc
 
 
@@ -94,6 +101,8 @@ def _general(batch_id: str, general: object) -> tuple[str, dict[str, t.Any] | No
     custom = general.get("custom")
     if custom is not None and not isinstance(custom, dict):
         raise _malformed(batch_id, "'general.custom' is not an object")
+    if not _nests_within(custom):
+        raise _malformed(batch_id, f"'general.custom' nests over {MAX_NESTING} levels deep")
     return status.strip().lower(), custom
 
 
@@ -135,6 +144,8 @@ def _search_outcome(item: dict[str, t.Any], qualifications: frozenset[str]) -> d
     if qualification not in qualifications:
         raise _UnreadableItemError
     country = _optional(item, "country", str)
+    if not (_nests_within(item.get("custom")) and _nests_within(item.get("params"))):
+        raise _UnreadableItemError
     return {
         "qualification": qualification,
         "number": _optional(item, "number", str) or None,
@@ -216,6 +227,25 @@ def _optional(item: dict[str, t.Any], key: str, kind: type[_T]) -> _T | None:
     raise _UnreadableItemError
 
 
+def _nests_within(value: object, levels: int = MAX_NESTING) -> bool:
+    """Whether `value` nests at most `levels` lists or objects deep (checked without recursion)."""
+    if value is None or isinstance(value, str):
+        return True  # the usual case, checked first: records are read by the thousand
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            children: t.Iterable[object] = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        if depth > levels:
+            return False
+        stack.extend((child, depth + 1) for child in children)
+    return True
+
+
 def _index(value: object) -> int | None:
     """An item index: an integer, or a string of digits as in the older docs."""
     if isinstance(value, bool):
@@ -253,9 +283,4 @@ def _malformed_account(what: str) -> EnrowTapError:
 def _malformed(
     item_id: str, what: str, error_type: type[BatchError] = MalformedBatchError
 ) -> BatchError:
-    return error_type(
-        item_id,
-        f"the API answered with an unexpected document: {what}. "
-        f"The {error_type.kind.lower()} is left unread (it will be read again next run); "
-        "report this to Enrow support if it persists.",
-    )
+    return error_type.unexpected_document(item_id, what)

@@ -45,6 +45,10 @@ class RetriesExhaustedError(FatalApiError):
     """A transient fault outlasted the retry budget; the API is likely down."""
 
 
+class OutputClosedError(EnrowTapError):
+    """Whoever reads the tap's stdout closed it (`| head`, a target that stopped)."""
+
+
 class BatchError(EnrowTapError):
     """One batch (or single search) could not be read; the others are still synced."""
 
@@ -55,6 +59,16 @@ class BatchError(EnrowTapError):
         """Keep the id apart so the end-of-run summary can list it."""
         super().__init__(f"{self.kind} {batch_id!r}: {message}")
         self.batch_id = batch_id
+
+    @classmethod
+    def unexpected_document(cls, batch_id: str, what: str) -> BatchError:
+        """The 200 answer for the id is not a document the tap can read; `what` says why."""
+        return cls(
+            batch_id,
+            f"the API answered with an unexpected document: {what}. The "
+            f"{cls.kind.lower()} is left unread (it will be read again next run); report "
+            "this to Enrow support if it persists.",
+        )
 
 
 class UnknownBatchError(BatchError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import os
 import sys
 import time
 import typing as t
@@ -31,6 +32,8 @@ from singer_sdk.singerlib.encoding.simple import (
     SchemaMessage,
     StateMessage,
 )
+
+from tap_enrow_phone.errors import OutputClosedError
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -48,6 +51,9 @@ if t.TYPE_CHECKING:
 FLUSH_THRESHOLD = 256 * 1024
 # The STATE bytes a run may write beyond twice its final state (see `PacedStateWriter`).
 STATE_BYTES_ALLOWANCE = 1_000_000
+
+# What a shell reports for a command killed by SIGPIPE (128 + 13), as `yes | head` does.
+EXIT_OUTPUT_CLOSED = 141
 
 _LIVE_WRITERS: weakref.WeakSet[BufferedSingerWriter] = weakref.WeakSet()
 
@@ -130,13 +136,18 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, Message]):
             return
         stdout = sys.stdout
         binary = getattr(stdout, "buffer", None)
-        if binary is not None:
-            stdout.flush()  # text someone printed must not come after our lines
-            binary.write(self._buffer)
-            binary.flush()
-        else:  # a text stream, e.g. tests capturing stdout
-            stdout.write(self._buffer.decode())
-            stdout.flush()
+        try:
+            if binary is not None:
+                stdout.flush()  # text someone printed must not come after our lines
+                binary.write(self._buffer)
+                binary.flush()
+            else:  # a text stream, e.g. tests capturing stdout
+                stdout.write(self._buffer.decode())
+                stdout.flush()
+        except BrokenPipeError:
+            # Nothing written from now on can reach anyone: stop the run, quietly.
+            self._buffer.clear()
+            raise OutputClosedError from None
         self._buffer.clear()
 
     def _leave(self) -> None:
@@ -235,5 +246,16 @@ def _flush_at_exit() -> None:
     # no STATE covers them, so the next run reads their batch again anyway.
     for writer in list(_LIVE_WRITERS):
         # A reader that went away (closed pipe) cannot be helped any more.
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, OutputClosedError):
             writer.flush()
+
+
+def silence_closed_stdout() -> None:
+    """Point stdout at /dev/null once its reader is gone.
+
+    Python flushes stdout at exit; into a closed pipe that prints a second error.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -281,6 +281,14 @@ class BatchesStream(LeanRecordStream, _IdPartitionedStream):
                     "reads it again.",
                 )
             )
+        if document is not None and document.repeated_indexes:
+            self.logger.warning(
+                "Batch %r: %d result item(s) repeat an index an earlier item has; the "
+                "target keeps one row per batch_id and index, so they overwrite each "
+                "other. Report this to Enrow support.",
+                fetched.batch_id,
+                document.repeated_indexes,
+            )
         return document
 
     def _wait_for(self, context: Context, document: BatchDocument) -> bool:

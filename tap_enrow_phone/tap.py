@@ -13,8 +13,18 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.tap_base import CliTestOptionValue
 
 from tap_enrow_phone.documents import parse_account_document
-from tap_enrow_phone.errors import ConfigError, EnrowTapError, explained_in_one_line
-from tap_enrow_phone.output import BufferedSingerWriter, PacedStateWriter
+from tap_enrow_phone.errors import (
+    ConfigError,
+    EnrowTapError,
+    OutputClosedError,
+    explained_in_one_line,
+)
+from tap_enrow_phone.output import (
+    EXIT_OUTPUT_CLOSED,
+    BufferedSingerWriter,
+    PacedStateWriter,
+    silence_closed_stdout,
+)
 from tap_enrow_phone.run import SyncRun
 from tap_enrow_phone.settings import SETTINGS
 from tap_enrow_phone.state import check_state_text, upgrade_state
@@ -122,7 +132,7 @@ class TapEnrowPhone(Tap):
         """Read the free GET /account/info: proves the URL and the key, reads no batch."""
         try:
             account = parse_account_document(
-                self.run.client.get_account_info(), datetime.now(timezone.utc)
+                self.run.client.get_account_info(fail_fast=True), datetime.now(timezone.utc)
             )
         finally:
             self.run.close()
@@ -160,11 +170,17 @@ class TapEnrowPhone(Tap):
     @classmethod
     @override
     def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:
-        # The --state file is checked before the SDK reads it: its own error would be a
-        # traceback.
         def run() -> None:
+            # The --state file is checked before the SDK reads it: its own error would
+            # be a traceback.
             kwargs["state"] = _checked_state_file(kwargs.get("state"))
-            super(TapEnrowPhone, cls).invoke(*args, **kwargs)
+            try:
+                super(TapEnrowPhone, cls).invoke(*args, **kwargs)
+            except OutputClosedError:
+                # As Unix tools do when their reader goes (`| head`): stop at once, quietly.
+                silence_closed_stdout()
+                cls.logger.warning("The reader of the tap's output closed it; the run stopped.")
+                sys.exit(EXIT_OUTPUT_CLOSED)
 
         explained_in_one_line(cls.logger, run)
 

@@ -61,8 +61,8 @@ def test_readme_settings_table_is_the_about_output() -> None:
         ({"api_url": "ftp://127.0.0.1"}, "is not an http(s) URL"),
         ({"request_timeout": 0}, "request_timeout must be a number above zero"),
         ({"request_timeout": -1.5}, "request_timeout must be a number above zero"),
-        ({"max_concurrency": 0}, "max_concurrency must be a whole number above zero"),
-        ({"max_retries": -1}, "max_retries must be a whole number 0 or more"),
+        ({"max_concurrency": 0}, "max_concurrency must be a whole number from 1 to 64"),
+        ({"max_retries": -1}, "max_retries must be a whole number from 0 to 20"),
     ],
 )
 def test_bad_config_is_refused_before_any_request_in_one_line(

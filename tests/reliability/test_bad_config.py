@@ -28,6 +28,13 @@ NON_UTF8_FILE = "non-utf8.txt"
 DIRECTORY = "a-directory"
 BAD_ID_FILE = "bad-id.txt"
 COMMENTS_ONLY_FILE = "comments-only.txt"
+ENDLESS_LINE_FILE = "endless-line.txt"
+BINARY_FILE = "binary.bin"
+HUGE_FILE = "huge.txt"
+INVISIBLE_ON_LINE_3_FILE = "invisible-line-3.txt"
+BOM_ON_LINE_2_FILE = "bom-line-2.txt"
+# A made-up secret pasted into the wrong setting: no error may show it.
+PASTED_KEY = "sk-live-PASTED-9f2c41"
 
 # name -> (settings to change, what the one error line must say)
 CASES: dict[str, tuple[dict[str, t.Any], str]] = {
@@ -77,6 +84,62 @@ CASES: dict[str, tuple[dict[str, t.Any], str]] = {
     # Text holding a number is accepted (Meltano passes seconds as text); other text is not.
     "timeout-a-word": ({"request_timeout": "thirty"}, "request_timeout must be a number"),
     "retry_max_wait-negative": ({"retry_max_wait": -1}, "retry_max_wait must be a number"),
+    # Keys that cannot travel in an HTTP header (or are a paste accident): refused
+    # without being shown.
+    "api_key-euro-sign": ({"api_key": "demo-key€"}, "api_key holds a character no API key"),
+    "api_key-emoji": ({"api_key": "demo-key\U0001f511"}, "api_key holds a character no API key"),
+    "api_key-zero-width-space": (
+        {"api_key": "demo\u200bkey"},
+        "api_key holds a character no API key",
+    ),
+    "api_key-accented-letter": ({"api_key": "démo-key"}, "api_key holds a character no API key"),
+    "api_url-a-pasted-key": ({"api_url": PASTED_KEY}, "api_url is not an http(s) URL"),
+    "api_url-plain-http-with-key-in-path": (
+        {"api_url": f"http://10.0.0.1/{PASTED_KEY}"},
+        "plain http to a non-local host",
+    ),
+    # Out of range: refused before any thread, connection or request is made.
+    "max_concurrency-10^8": ({"max_concurrency": 10**8}, "from 1 to 64; got 100000000"),
+    "max_concurrency-10^12": ({"max_concurrency": 10**12}, "max_concurrency must be a whole"),
+    "max_concurrency-fraction": ({"max_concurrency": 2.5}, "max_concurrency must be a whole"),
+    "max_concurrency-a-pasted-key": ({"max_concurrency": PASTED_KEY}, "got a str"),
+    "request_timeout-1e308": ({"request_timeout": 1e308}, "above zero and at most 600"),
+    "request_timeout-infinity": ({"request_timeout": float("inf")}, "at most 600"),
+    "request_timeout-601": ({"request_timeout": 601}, "at most 600"),
+    "max_retries-21": ({"max_retries": 21}, "max_retries must be a whole number from 0 to 20"),
+    "max_retries-10^9": ({"max_retries": 10**9}, "max_retries must be a whole number"),
+    "retry_max_wait-a-year": ({"retry_max_wait": 31_536_000}, "at most 3600"),
+    "poll_interval-10^9": ({"poll_interval": 10**9}, "poll_interval must be a number above"),
+    "max_wait-a-week": ({"max_wait": 604_800}, "max_wait must be a number above zero and"),
+    # Ids files that are no ids file: refused before they are read whole.
+    "batch_ids_file-dev-zero": (
+        {"batch_ids_file": "/dev/zero"},
+        "cannot be read: line 1 is over 4096 bytes",
+    ),
+    "batch_ids_file-one-endless-line": (
+        {"batch_ids_file": ENDLESS_LINE_FILE},
+        "cannot be read: line 1 is over 4096 bytes",
+    ),
+    "batch_ids_file-binary": (
+        {"batch_ids_file": BINARY_FILE},
+        "cannot be read: it is a binary file (NUL byte, line 2)",
+    ),
+    "batch_ids_file-over-64-MiB": ({"batch_ids_file": HUGE_FILE}, "it is over 64 MiB"),
+    "batch_ids_file-invisible-character": (
+        {"batch_ids_file": INVISIBLE_ON_LINE_3_FILE},
+        "(line 3 of batch_ids_file): it holds an invisible or control character",
+    ),
+    "batch_ids_file-byte-order-mark-inside": (
+        {"batch_ids_file": BOM_ON_LINE_2_FILE},
+        "(line 2 of batch_ids_file): it holds an invisible",
+    ),
+    "id-zero-width-space": (
+        {"batch_ids": ["gen-ok-1", "gen-ok\u200b-2"]},
+        "(entry 2 of batch_ids): it holds an invisible",
+    ),
+    "id-byte-order-mark": ({"batch_ids": ["\ufeffgen-ok-1"]}, "it holds an invisible"),
+    "id-right-to-left-override": ({"batch_ids": ["gen-\u202eok-1"]}, "it holds an invisible"),
+    "id-word-joiner": ({"batch_ids": ["gen-\u2060ok-1"]}, "it holds an invisible"),
 }
 
 
@@ -87,7 +150,7 @@ def _config(case: dict[str, t.Any], url: str, files: Path) -> dict[str, t.Any]:
         "batch_ids": ["gen-ok-1"],
     }
     config.update(case)
-    if isinstance(config.get("batch_ids_file"), str):
+    if isinstance(config.get("batch_ids_file"), str):  # relative to `files`, or absolute
         config["batch_ids_file"] = str(files / config["batch_ids_file"])
     return {name: value for name, value in config.items() if value is not _ABSENT}
 
@@ -100,6 +163,16 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (files / DIRECTORY).mkdir()
     (files / BAD_ID_FILE).write_text("gen-ok-1\ngen-ok-2 # fine\nab/cd\n")
     (files / COMMENTS_ONLY_FILE).write_text("# nothing yet\n\n   # still nothing\n")
+    (files / ENDLESS_LINE_FILE).write_text("gen-ok-1" * 2000)
+    (files / BINARY_FILE).write_bytes(b"gen-ok-1\n\x00\x01\x02\x89PNG\n")
+    # Valid lines (long comments) past 64 MiB: refused for its size alone.
+    with (files / HUGE_FILE).open("w") as huge:
+        huge.write("gen-ok-1\n")
+        comment = "# " + "x" * 4000 + "\n"
+        for _ in range(64 * 1024 * 1024 // len(comment) + 2):
+            huge.write(comment)
+    (files / INVISIBLE_ON_LINE_3_FILE).write_text("gen-ok-1\n# fine\ngen-ok\u200b-2\n")
+    (files / BOM_ON_LINE_2_FILE).write_text("gen-ok-1\n\ufeffgen-ok-2\n")
     return files
 
 
@@ -117,6 +190,7 @@ def test_bad_input_is_refused_before_any_request(
     assert isinstance(out.error, ConfigValidationError)
     assert expected in str(out.error)
     assert DEMO_API_KEY not in str(out.error)
+    assert PASTED_KEY not in str(out.error)
     assert out.messages == []
     assert fake_api.stats()["total_requests"] == 0
     figures.bad_inputs_refused[_setting(name)] += 1
@@ -140,6 +214,7 @@ def test_bad_input_stops_the_command_with_one_line_and_exit_1(
     assert "Traceback" not in out.stderr
     assert out.messages == []
     assert DEMO_API_KEY not in out.stderr
+    assert PASTED_KEY not in out.stderr
 
 
 def test_the_base_config_of_the_cases_is_accepted(fake_api: FakeEnrowServer, files: Path) -> None:
@@ -149,3 +224,19 @@ def test_the_base_config_of_the_cases_is_accepted(fake_api: FakeEnrowServer, fil
     assert (
         sum(fake_api.stats()["requests"].values()) == 1
     )  # the one batch, besides the account read
+
+
+def test_a_byte_order_mark_opening_an_ids_file_is_not_part_of_the_first_id(
+    fake_api: FakeEnrowServer, tmp_path: Path
+) -> None:
+    """Windows editors open UTF-8 files with one; the id must go out without it."""
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\ufeffgen-bom0-2\ngen-bom1-2\n", encoding="utf-8")
+    config = {"api_key": DEMO_API_KEY, "api_url": fake_api.url, "batch_ids_file": str(ids_file)}
+
+    out = run_tap(config)
+
+    assert out.error is None
+    sent = [target for target in fake_api.stats()["raw_targets"] if "/phone/bulk" in target]
+    assert sent == ["/phone/bulk?id=gen-bom0-2", "/phone/bulk?id=gen-bom1-2"]
+    assert out.ids("batches") == ["gen-bom0-2", "gen-bom1-2"]

@@ -68,6 +68,10 @@ def _transient_faults() -> dict[str, tuple[Fault, str | None]]:
             Fault(429, too_many, headers={"Retry-After": _http_date(3600)}),
             "0.5",
         ),
+        # Values that parse as floats but are no wait: ignored, the backoff applies.
+        "429-retry-after-nan": (Fault(429, too_many, headers={"Retry-After": "nan"}), None),
+        "429-retry-after-inf": (Fault(429, too_many, headers={"Retry-After": "inf"}), None),
+        "503-retry-after-1e999": (Fault(503, HTML, headers={"Retry-After": "1e999"}), None),
         "reset": (Fault(action="reset"), None),
         "slower-than-timeout": (Fault(delay=REQUEST_TIMEOUT * 2), None),
         "truncated": (Fault(action="truncate"), None),

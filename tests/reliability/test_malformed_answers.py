@@ -37,6 +37,13 @@ def _completed(**overrides: t.Any) -> dict[str, t.Any]:
     return document
 
 
+def _nested(levels: int) -> dict[str, t.Any]:
+    value: dict[str, t.Any] = {"leaf": True}
+    for _ in range(levels - 1):
+        value = {"a": value}
+    return value
+
+
 # name -> (the broken answer, what the error line must say about it)
 BROKEN_ANSWERS: dict[str, tuple[t.Any, str]] = {
     "not-an-object": ([_completed()], "not a JSON object"),
@@ -55,12 +62,19 @@ BROKEN_ANSWERS: dict[str, tuple[t.Any, str]] = {
         _completed(general={"status": "completed", "custom": "q3"}),
         "'general.custom'",
     ),
+    # Deep enough to pass the decoder, too deep for any real `custom`: refused before it
+    # reaches the encoder or a target.
+    "custom-nested-40-deep": (
+        _completed(general={"status": "completed", "custom": _nested(40)}),
+        "'general.custom' nests over 32 levels deep",
+    ),
 }
 BAD_ITEMS = [
     {"index": "two", "qualification": "found", "number": "+19995550114"},
     {"index": 3, "qualification": "found", "number": 19995550115},
     "+19995550116",
     {"index": 5, "qualification": "maybe"},
+    {"index": 6, "qualification": "not_found", "params": _nested(40)},
 ]
 
 
@@ -86,7 +100,7 @@ def test_broken_answers_fail_the_batch_in_its_own_words_and_nothing_is_lost(
         [line] = [e for e in errors if f"Batch {batch_id!r}:" in e]
         assert what in line
     [partly_line] = [e for e in errors if f"Batch {partly_bad!r}:" in e]
-    assert "4 result item(s) are not the documented shape" in partly_line
+    assert f"{len(BAD_ITEMS)} result item(s) are not the documented shape" in partly_line
     unread = [*broken, partly_bad]
     assert f"{len(unread)} batch(es) could not be read" in errors[-1]
     assert all(repr(batch_id) in errors[-1] for batch_id in unread)

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from fake_enrow import DEMO_API_KEY, FakeEnrowServer
+from fake_enrow import DEMO_API_KEY, FakeEnrowServer, Fault
 from fake_enrow.data import generated_batch
 from tests.helpers import run_tap, run_tap_cli
 from tests.reliability.support import DEBUG_ENV, error_lines
@@ -106,3 +106,30 @@ def test_the_batch_id_travels_only_as_an_encoded_query_value(fake_api: FakeEnrow
     assert DEMO_API_KEY not in target
     assert out.ids("batches") == [ODD_ID]
     assert out.is_finished(ODD_ID) is True
+
+
+def test_a_redirect_from_https_to_plain_http_is_refused_in_one_line(
+    https_fake: tuple[FakeEnrowServer, str],
+    self_signed: tuple[Path, Path],
+    tmp_path: Path,
+    figures: Figures,
+) -> None:
+    server, url = https_fake
+    with FakeEnrowServer() as plain:
+        plain_url = plain.url
+        downgrade = f"{plain_url}/phone/bulk?id=gen-tls-2"
+        server.script("gen-tls-2", Fault(301, {}, headers={"Location": downgrade}))
+        config = {"api_key": DEMO_API_KEY, "api_url": url, "batch_ids": ["gen-tls-2"]}
+
+        out = run_tap_cli(
+            config, tmp_path, env={**DEBUG_ENV, "REQUESTS_CA_BUNDLE": str(self_signed[0])}
+        )
+
+        assert plain.stats()["total_requests"] == 0
+    assert out.returncode == 1
+    [line] = error_lines(out.stderr)
+    assert f"redirect (HTTP 301) to {plain_url};" in line
+    assert "Traceback" not in out.stderr
+    assert DEMO_API_KEY not in out.stderr
+    assert out.records.get("phone_results") is None
+    figures.fatal_answers_stopped_cleanly["redirect from https to plain http"] += 1
