@@ -227,10 +227,16 @@ def _optional(item: dict[str, t.Any], key: str, kind: type[_T]) -> _T | None:
     raise _UnreadableItemError
 
 
+# JSON values that nest nothing (None is NoneType).
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _nests_within(value: object, levels: int = MAX_NESTING) -> bool:
     """Whether `value` nests at most `levels` lists or objects deep (checked without recursion)."""
     if value is None or isinstance(value, str):
         return True  # the usual case, checked first: records are read by the thousand
+    if isinstance(value, dict) and all(isinstance(v, _SCALARS) for v in value.values()):
+        return True  # `params` is an object of strings: one level, no walk needed
     stack = [(value, 1)]
     while stack:
         current, depth = stack.pop()
